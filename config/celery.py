@@ -1,0 +1,21 @@
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("shuangsuiji")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+
+@app.on_after_configure.connect
+def _schedule(sender: Celery, **_: object) -> None:
+    from django.conf import settings
+
+    # The sweep re-queues outbox rows nobody picked up (Redis was down, a worker died).
+    sender.add_periodic_task(float(settings.OUTBOX_SWEEP_SECONDS), _sweep_signature(), name="outbox-sweep")
+
+
+def _sweep_signature():  # type: ignore[no-untyped-def]
+    return app.signature("core.tasks.outbox_sweep")

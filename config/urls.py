@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.i18n import set_language
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from agencies import api as agencies_api
+from agencies import views as agencies_views
+
+router = DefaultRouter()
+router.register("departments", agencies_api.DepartmentViewSet, basename="department")
+router.register("sections", agencies_api.SectionViewSet, basename="section")
+
+admin.site.site_header = admin.site.site_title = str(settings.PROJECT_NAME)
+
+urlpatterns = [
+    path("", agencies_views.home, name="home"),
+    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    path("admin/", admin.site.urls),
+    path("api/me/", agencies_api.MeView.as_view(), name="api-me"),
+    path("api/", include(router.urls)),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("public/", include("publicity.urls")),
+    path("", include("core.urls")),
+    path("", include("agencies.urls")),
+]

@@ -1,0 +1,26 @@
+"""``seed_demo`` steps: each app registers its own in ``<app>/demo.py``; core runs them in order."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+DemoStep = Callable[[Any], None]
+_STEPS: list[tuple[int, str, DemoStep]] = []
+DEMO_PASSWORD = "Demo#2026ssj"  # printed by seed_demo; demo databases only
+
+
+def demo_step(order: int, name: str) -> Callable[[DemoStep], DemoStep]:
+    def register(func: DemoStep) -> DemoStep:
+        if all(n != name for _, n, _ in _STEPS):
+            _STEPS.append((order, name, func))
+        return func
+
+    return register
+
+
+def steps() -> list[tuple[int, str, DemoStep]]:
+    from django.utils.module_loading import autodiscover_modules
+
+    autodiscover_modules("demo")
+    return sorted(_STEPS, key=lambda s: s[0])

@@ -1,0 +1,136 @@
+"""Background work that loses nothing.
+
+A request for background work is an ``OutboxItem`` row written in the same transaction as the
+change that asks for it. It is handed to Celery when that transaction commits; if Redis is down
+the row stays pending and the periodic sweep hands it over again. The worker runs the handler and
+marks the row done in one transaction, so a retried or duplicated message finds the work done.
+With no Redis (the embedded default) the handler runs in-process on commit.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import OutboxItem
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[OutboxItem], dict[str, Any] | None]
+_HANDLERS: dict[str, Handler] = {}
+MAX_ATTEMPTS = 5
+
+
+def outbox_handler(name: str) -> Callable[[Handler], Handler]:
+    def register(func: Handler) -> Handler:
+        _HANDLERS[name] = func
+        return func
+
+    return register
+
+
+def handler_for(name: str) -> Handler:
+    from django.utils.module_loading import autodiscover_modules
+
+    if name not in _HANDLERS:
+        autodiscover_modules("handlers")
+    return _HANDLERS[name]
+
+
+def outbox_enqueue(*, handler: str, payload: dict[str, Any], dedupe_key: str | None = None, user: Any = None) -> OutboxItem:
+    """Record the request in the caller's transaction; hand it over once that commits."""
+    handler_for(handler)  # fail now, in the request, if nobody can run it
+    with transaction.atomic():
+        if dedupe_key:
+            item, created = OutboxItem.objects.get_or_create(
+                dedupe_key=dedupe_key, defaults={"handler": handler, "payload": payload, "created_by": user}
+            )
+            if not created:
+                return item
+        else:
+            item = OutboxItem.objects.create(handler=handler, payload=payload, created_by=user)
+        transaction.on_commit(partial(dispatch, item.pk))
+    return item
+
+
+def dispatch(item_id: int) -> bool:
+    """Hand one item to the workers. Returns False when the broker is unreachable (the sweep retries)."""
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        OutboxItem.objects.filter(pk=item_id).update(queued_at=timezone.now())
+        outbox_execute(item_id=item_id)
+        return True
+    from config.celery import app
+    from core.tasks import run_outbox_item
+
+    try:
+        # A fresh connection per hand-over, to the broker named in settings now: a request
+        # made while Redis is down fails fast here instead of hanging on a dead pool.
+        with app.connection_for_write(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
+            run_outbox_item.apply_async(args=[item_id], connection=conn, retry=False)
+    except Exception as exc:  # broker down: the row stays pending, nothing is lost
+        log.warning("outbox item %s not queued (%s); the sweep will retry", item_id, exc)
+        return False
+    OutboxItem.objects.filter(pk=item_id).update(queued_at=timezone.now())
+    return True
+
+
+def outbox_execute(*, item_id: int) -> str:
+    """Run one item exactly once. Safe to call twice, or from two workers at once."""
+    try:
+        with transaction.atomic():
+            item = OutboxItem.objects.select_for_update(skip_locked=True).filter(pk=item_id).first()
+            if item is None:
+                return "busy"  # another worker holds it
+            if item.status != OutboxItem.Status.PENDING:
+                return item.status
+            result = handler_for(item.handler)(item) or {}
+            result.setdefault("worker", f"{socket.gethostname()}:{os.getpid()}")
+            OutboxItem.objects.filter(pk=item.pk).update(
+                status=OutboxItem.Status.DONE, done_at=timezone.now(), result=result, attempts=item.attempts + 1
+            )
+        return OutboxItem.Status.DONE
+    except Exception as exc:
+        _record_failure(item_id, exc)
+        if settings.CELERY_TASK_ALWAYS_EAGER and getattr(settings, "OUTBOX_EAGER_RAISE", False):
+            raise
+        return OutboxItem.Status.FAILED
+
+
+def _record_failure(item_id: int, exc: Exception) -> None:
+    log.exception("outbox item %s failed", item_id)
+    item = OutboxItem.objects.filter(pk=item_id).first()
+    if item is None:
+        return
+    attempts = item.attempts + 1
+    status = OutboxItem.Status.FAILED if attempts >= MAX_ATTEMPTS else OutboxItem.Status.PENDING
+    OutboxItem.objects.filter(pk=item_id, status=OutboxItem.Status.PENDING).update(
+        attempts=attempts, last_error=f"{type(exc).__name__}: {exc}"[:2000], status=status
+    )
+
+
+def outbox_sweep(*, stale_after: timedelta | None = None) -> int:
+    """Hand over again every pending row that nobody picked up in time."""
+    if stale_after is None:
+        stale_after = timedelta(seconds=settings.OUTBOX_SWEEP_SECONDS)
+    cutoff = timezone.now() - stale_after
+    ids = list(
+        OutboxItem.objects.filter(status=OutboxItem.Status.PENDING, created_at__lte=cutoff)
+        .exclude(queued_at__gt=cutoff)  # handed over recently: give the worker time
+        .order_by("id")
+        .values_list("id", flat=True)[:500]
+    )
+    sent = 0
+    for item_id in ids:
+        if not dispatch(item_id):
+            break
+        sent += 1
+    return sent

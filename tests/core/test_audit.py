@@ -1,0 +1,81 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from agencies.models import Department
+from core.audit import audit_bulk, verify_chain
+from core.models import AppendOnlyError, AuditEntry
+
+pytestmark = pytest.mark.django_db
+
+
+def make_history() -> None:
+    dept = Department.objects.create(code="T1", name="测试一局")
+    dept.name = "测试一局（改）"
+    dept.save()
+    Department.objects.create(code="T2", name="测试二局")
+    audit_bulk(action="import", object_type="entities.entity", count=1000, digest="ab" * 32, summary={"rows": 1000})
+
+
+def test_every_model_change_is_a_link_of_a_chain_that_verifies() -> None:
+    make_history()
+    actions = list(AuditEntry.objects.order_by("seq").values_list("action", "object_type"))
+    assert ("create", "agencies.department") in actions
+    assert ("update", "agencies.department") in actions
+    assert actions[-1] == ("import", "entities.entity")
+    report = verify_chain()
+    assert report.ok and report.checked == AuditEntry.objects.count()
+
+
+def test_a_bulk_operation_writes_one_row_with_counts_and_a_digest() -> None:
+    entry = audit_bulk(action="import", object_type="entities.entity", count=250_000, digest="cd" * 32)
+    assert entry.count == 250_000 and entry.digest == "cd" * 32
+    assert AuditEntry.objects.filter(action="import").count() == 1
+
+
+def test_an_altered_row_is_named_by_verify_audit() -> None:
+    make_history()
+    victim = AuditEntry.objects.order_by("seq")[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE core_auditentry SET object_id = %s WHERE seq = %s", ["forged", victim.seq]
+        )
+    report = verify_chain()
+    assert not report.ok
+    assert report.first_bad_seq == victim.seq
+    with pytest.raises(CommandError, match=f"第 {victim.seq} 条"):
+        call_command("verify_audit")
+
+
+def test_a_removed_row_breaks_the_chain_at_the_gap() -> None:
+    make_history()
+    victim = AuditEntry.objects.order_by("seq")[1]
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditentry WHERE seq = %s", [victim.seq])
+    assert verify_chain().first_bad_seq == victim.seq
+
+
+def test_audit_rows_cannot_be_edited_or_deleted_through_the_app() -> None:
+    make_history()
+    entry = AuditEntry.objects.first()
+    entry.action = "nothing happened"
+    with pytest.raises(AppendOnlyError):
+        entry.save()
+    with pytest.raises(AppendOnlyError):
+        entry.delete()
+
+
+def test_the_admin_offers_no_way_to_change_audit_rows(admin_client) -> None:
+    make_history()
+    entry = AuditEntry.objects.first()
+    assert admin_client.get(f"/admin/core/auditentry/{entry.pk}/change/").status_code == 200  # view only
+    response = admin_client.post(f"/admin/core/auditentry/{entry.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 403
+    assert AuditEntry.objects.filter(pk=entry.pk).exists()
+
+
+def test_verify_audit_passes_on_the_demo_data(capsys) -> None:
+    call_command("seed_demo")
+    call_command("verify_audit")
+    assert "审计链完好" in capsys.readouterr().out
