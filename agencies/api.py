@@ -35,8 +35,8 @@ class SectionViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewset
         write = self.request.method not in ("GET", "HEAD", "OPTIONS")
         return access_section(user=self.request.user, pk=int(self.kwargs["pk"]), write=write)
 
-    def perform_update(self, serializer: SectionSerializer) -> None:
-        section = serializer.instance
+    def perform_update(self, serializer: serializers.BaseSerializer) -> None:
+        section = self.get_object()
         data = {**SectionSerializer(section).data, **serializer.validated_data}
         try:
             serializer.instance = services.section_save(

@@ -69,11 +69,12 @@ def seed(out: Any) -> None:
         departments[code], _ = Department.objects.update_or_create(
             code=code, defaults={"name": name, "short_name": short, "parent": city if code == "SCJG" else None}
         )
-    for code, name, kind in [
+    offices: list[tuple[str, str, str]] = [
         ("LXB", "区双随机一公开监管工作联席会议办公室", Department.Kind.OFFICE),
         ("JJZ", "区纪委监委派驻纪检监察组", Department.Kind.DISCIPLINE),
         ("GGB", "区优化营商环境改革领导小组办公室", Department.Kind.ASSESSOR),
-    ]:
+    ]
+    for code, name, kind in offices:
         departments[code], _ = Department.objects.update_or_create(code=code, defaults={"name": name, "kind": kind})
     departments["SSCJ"] = city
     meeting, _ = JointMeeting.objects.update_or_create(
@@ -104,7 +105,7 @@ def seed(out: Any) -> None:
     if created:
         admin.set_password(DEMO_PASSWORD)
         admin.save()
-    out.write("\n演示账号 / demo accounts (password: %s)\n" % DEMO_PASSWORD)
+    out.write(f"\n演示账号 / demo accounts (password: {DEMO_PASSWORD})\n")
     for username, display, dept_code, _s, roles in [*PEOPLE, ("admin", "系统管理员", "", "", [])]:
         label = "、".join(str(Role(r).label) for r in roles) or "系统管理员"
         out.write(f"  {username:<14} {display:<6} {departments[dept_code].label if dept_code else '':<10} {label}\n")

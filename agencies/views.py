@@ -9,8 +9,8 @@ from agencies import selectors, services
 from agencies.decorators import role_required
 from agencies.forms import SectionForm
 from agencies.models import DEPARTMENT_ROLES, Department, Role
-from agencies.permissions import access_department, access_section, can_write_department
 from agencies.navigation import landing_url
+from agencies.permissions import access_department, access_section, can_write_department
 from core.models import OutboxItem
 from core.outbox import outbox_enqueue
 from core.selectors import audit_entries, feed_for_user

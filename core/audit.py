@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
-from datetime import UTC
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.apps import apps

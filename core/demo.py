@@ -7,7 +7,7 @@ from typing import Any
 
 DemoStep = Callable[[Any], None]
 _STEPS: list[tuple[int, str, DemoStep]] = []
-DEMO_PASSWORD = "Demo#2026ssj"  # printed by seed_demo; demo databases only
+DEMO_PASSWORD = "Demo#2026ssj"  # noqa: S105  (printed by seed_demo; demo databases only)
 
 
 def demo_step(order: int, name: str) -> Callable[[DemoStep], DemoStep]:

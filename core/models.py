@@ -69,6 +69,9 @@ class AuditHead(models.Model):
         verbose_name = _("审计链头")
         verbose_name_plural = _("审计链头")
 
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash}"
+
 
 # --- Outbox ---------------------------------------------------------------------------------
 class OutboxItem(models.Model):

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.core.cache import cache
 
@@ -117,11 +118,11 @@ def working_days_between(start: dt.date, end: dt.date, *, calendar: Calendar | N
     return WorkdayResult(end, bool(unknown), tuple(sorted(unknown)))
 
 
-def seed_from_chinese_calendar(calendar_day_model: type, calendar_year_model: type) -> int:
+def seed_from_chinese_calendar(calendar_day_model: Any, calendar_year_model: Any) -> int:
     """Load chinese-calendar's table (2004 onwards) into the data tables; safe to run again."""
-    import chinese_calendar
-
     from importlib.metadata import version
+
+    import chinese_calendar
 
     source = f"chinese-calendar {version('chinesecalendar')}"
     # chinese-calendar lists the days off of each holiday period (weekends inside it included)

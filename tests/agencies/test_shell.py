@@ -3,8 +3,8 @@
 import pytest
 from django.core.management import call_command
 
-from tests.factories import PASSWORD, DepartmentFactory, person
 from agencies.models import Role
+from tests.factories import PASSWORD, DepartmentFactory, person
 
 pytestmark = pytest.mark.django_db
 

@@ -40,10 +40,9 @@ def test_the_request_is_a_row_and_runs_in_process_on_commit_without_redis(django
 
 def test_nothing_is_queued_when_the_asking_transaction_rolls_back(django_capture_on_commit_callbacks) -> None:
     Department.objects.create(code="X", name="旧名")
-    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValueError):
-        with transaction.atomic():
-            outbox_enqueue(handler="tests.rename", payload={"code": "X", "name": "新名"})
-            raise ValueError("the change that asked for it failed")
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValueError), transaction.atomic():
+        outbox_enqueue(handler="tests.rename", payload={"code": "X", "name": "新名"})
+        raise ValueError("the change that asked for it failed")
     assert not OutboxItem.objects.exists()
     assert CALLS == []
 
