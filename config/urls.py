@@ -29,4 +29,6 @@ urlpatterns = [
     path("public/", include("publicity.urls")),
     path("", include("core.urls")),
     path("", include("agencies.urls")),
+    path("entities/", include("entities.urls")),
+    path("inspectors/", include("inspectors.urls")),
 ]

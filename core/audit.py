@@ -8,6 +8,7 @@ changes are recorded by signal receivers (who is taken from the request); bulk o
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import hashlib
 import json
@@ -25,10 +26,21 @@ from django.utils import timezone
 GENESIS = "0" * 64
 AUDITED_APPS = {"agencies", "entities", "inspectors", "inspections", "core"}
 # Rows that are themselves records, or machinery, are not audited row by row.
-NOT_AUDITED = {"core.auditentry", "core.audithead", "core.outboxitem", "core.feeditem"}
+NOT_AUDITED = {"core.auditentry", "core.audithead", "core.outboxitem", "core.feeditem", "core.importjob"}
 SECRET_FIELDS = {"password"}
 
 _actor: contextvars.ContextVar[Any] = contextvars.ContextVar("audit_actor", default=None)
+_suppressed: contextvars.ContextVar[bool] = contextvars.ContextVar("audit_suppressed", default=False)
+
+
+@contextlib.contextmanager
+def rows_suppressed() -> Iterator[None]:
+    """Inside a bulk operation: no row-by-row records; the caller writes ``audit_bulk`` per batch."""
+    token = _suppressed.set(True)
+    try:
+        yield
+    finally:
+        _suppressed.reset(token)
 
 
 def set_actor(user: Any) -> contextvars.Token[Any]:
@@ -160,7 +172,7 @@ def _label(instance: models.Model) -> str:
 
 
 def _on_save(sender: type[models.Model], instance: models.Model, created: bool, raw: bool = False, **_: Any) -> None:
-    if raw:
+    if raw or _suppressed.get():
         return
     audit_record(
         action="create" if created else "update",
@@ -171,6 +183,8 @@ def _on_save(sender: type[models.Model], instance: models.Model, created: bool, 
 
 
 def _on_delete(sender: type[models.Model], instance: models.Model, **_: Any) -> None:
+    if _suppressed.get():
+        return
     audit_record(action="delete", object_type=_label(instance), object_id=str(instance.pk), changes=snapshot(instance))
 
 

@@ -216,3 +216,60 @@ class FeedItem(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+# --- Imports --------------------------------------------------------------------------------
+class ImportJob(models.Model):
+    """One file a clerk uploaded: previewed (dry run), then imported as background work."""
+
+    class Mode(models.TextChoices):
+        ALL_OR_NOTHING = "all", _("全部正确才导入（默认）")
+        GOOD_ROWS = "good", _("导入正确的行，报告错误的行")
+
+    class Status(models.TextChoices):
+        UPLOADED = "uploaded", _("已上传")
+        PREVIEWING = "previewing", _("正在校验")
+        PREVIEWED = "previewed", _("已校验，待确认")
+        IMPORTING = "importing", _("正在导入")
+        DONE = "done", _("已完成")
+        REJECTED = "rejected", _("有错误，未导入")
+        FAILED = "failed", _("失败，未写入")
+        CANCELLED = "cancelled", _("已取消，未写入")
+
+    kind = models.CharField(_("导入类型"), max_length=40)
+    department = models.ForeignKey(
+        "agencies.Department", verbose_name=_("部门"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("导入人"), on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(_("上传时间"), auto_now_add=True)
+    file = models.FileField(_("文件"), upload_to="imports/%Y/%m/")
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    mode = models.CharField(_("导入方式"), max_length=5, choices=Mode.choices, default=Mode.ALL_OR_NOTHING)
+    options = models.JSONField(_("选项"), default=dict, blank=True)
+    status = models.CharField(_("状态"), max_length=12, choices=Status.choices, default=Status.UPLOADED)
+    rows_total = models.PositiveIntegerField(_("总行数"), default=0)
+    rows_done = models.PositiveIntegerField(_("已处理行数"), default=0)
+    counts = models.JSONField(_("统计"), default=dict, blank=True)
+    errors = models.JSONField(_("错误（前若干条）"), default=list, blank=True)
+    error_count = models.PositiveIntegerField(_("错误行数"), default=0)
+    error_report = models.FileField(_("错误报告"), upload_to="imports/errors/%Y/%m/", blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(
+                    status__in=["uploaded", "previewing", "previewed", "importing", "done", "rejected", "failed", "cancelled"]
+                ),
+                name="importjob_status_valid",
+            ),
+            models.CheckConstraint(condition=models.Q(mode__in=["all", "good"]), name="importjob_mode_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk} {self.original_name}"

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from core import views
 
@@ -8,3 +8,4 @@ urlpatterns = [
     path("feed/read/", views.feed_read, name="feed_read"),
     path("healthz/", views.healthz, name="healthz"),
 ]
+urlpatterns += [path("imports/", include("core.import_urls"))]

@@ -1,0 +1,3 @@
+"""Import pages (upload, preview, progress, error report). Filled in by the imports work."""
+
+urlpatterns: list = []
