@@ -261,3 +261,11 @@ LOGGING = {
 }
 
 PROJECT_NAME = _("双随机联合抽查平台")
+
+# --- Draws ----------------------------------------------------------------------------------
+DRAW_CHAIN_LENGTH = int(os.environ.get("DRAW_CHAIN_LENGTH", "64"))
+# A public randomness beacon, e.g. https://beacon.nist.gov/beacon/2.0/chain/1/pulse/{round}
+DRAW_BEACON_URL = os.environ.get("DRAW_BEACON_URL", "")
+# Test hook: a worker that finds this file deletes it and dies between storing the randomness
+# and committing the selection (the fault tests use it; never set in production).
+DRAW_KILL_ONCE_FILE = os.environ.get("DRAW_KILL_ONCE_FILE", "")

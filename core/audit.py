@@ -163,7 +163,11 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
     for field in instance._meta.concrete_fields:
         if field.name in SECRET_FIELDS:
             continue
-        data[field.attname] = field.value_from_object(instance)
+        value = field.value_from_object(instance)
+        if isinstance(value, bytes | memoryview):
+            # Blobs (frozen frames, evidence) are recorded by their digest, not copied whole.
+            value = {"sha256": hashlib.sha256(bytes(value)).hexdigest(), "bytes": len(value)}
+        data[field.attname] = value
     return json.loads(canonical_json(data))
 
 

@@ -1,0 +1,295 @@
+"""Draws that anyone can check: announce, record randomness, execute (DRAW.md).
+
+1. ``draw_announce`` freezes the frame, takes the next one-time code's iteration of the task's
+   commitment chain and records (and, for entity draws, publishes) the announcement: commitment,
+   frame hash, named sources. No randomness exists yet.
+2. ``draw_record_randomness`` stores the source values once they exist, then asks for the
+   selection as background work (outbox). The randomness is stored before the selection runs.
+3. ``draw_execute`` (a Celery task through the outbox) derives the selection from what is stored.
+   It runs in one transaction: a worker killed midway leaves nothing, and the retry computes the
+   same selection from the same stored randomness. A draw already done is left alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import os
+import secrets
+import zlib
+from fractions import Fraction
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.audit import audit_bulk
+from core.outbox import outbox_enqueue
+from core.services import publication_write
+from inspections import draw as engine
+from inspections import randomness, statemachine
+from inspections.draw.evidence import entity_frame_from_json, frame_to_json
+from inspections.frames import build_frame_rows
+from inspections.models import (
+    Draw,
+    DrawEvidence,
+    DrawFrame,
+    DrawSelection,
+    Task,
+    TaskCommitment,
+    TaskStatus,
+    Visit,
+    VisitTask,
+)
+
+
+class DrawRefused(Exception):
+    """The draw cannot go ahead; the message says why, for the person who asked."""
+
+
+def _pack(value: Any) -> bytes:
+    return zlib.compress(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(), 6)
+
+
+def unpack(blob: bytes | memoryview) -> Any:
+    return json.loads(zlib.decompress(bytes(blob)))
+
+
+def _commitment(task: Task) -> TaskCommitment:
+    existing = TaskCommitment.objects.select_for_update().filter(task=task).first()
+    if existing:
+        return existing
+    secret = secrets.token_bytes(32)
+    n = settings.DRAW_CHAIN_LENGTH
+    return TaskCommitment.objects.create(
+        task=task, chain_length=n, secret_hex=secret.hex(), commitment_hex=engine.chain_commitment(secret, n).hex()
+    )
+
+
+def _quota_args(task: Task, sizes: dict[str, int]) -> dict[str, Any]:
+    if task.sampling == Task.Sampling.COUNT:
+        return {"method": "largest_remainder", "total": min(task.count or 0, sum(sizes.values()))}
+    if task.sampling == Task.Sampling.RISK_RATIO:
+        ratios = {k: Fraction(int(task.risk_ratios_bp.get(k.split("|")[0][5:], 0)), 10000) for k in sizes}
+    else:
+        ratios = {k: Fraction(task.ratio_bp or 0, 10000) for k in sizes}
+    if task.round_up:
+        return {"method": "ratio_ceil", "ratios": ratios}
+    return {"method": "fixed", "quotas": {k: sizes[k] * r.numerator // r.denominator for k, r in ratios.items()}}
+
+
+def build_entity_frame(task: Task) -> engine.Frame:
+    rows = build_frame_rows(task)
+    sizes = {k: len(v) for k, v in rows.strata.items()}
+    return engine.build_frame(
+        task_code=task.code,
+        strata=rows.strata,
+        exclusions=rows.exclusions,
+        private_strata=rows.private,
+        opaque_salt=secrets.token_bytes(16) if rows.private else None,
+        assume_canonical=True,
+        **_quota_args(task, sizes),
+    )
+
+
+@transaction.atomic
+def draw_announce(
+    *,
+    task: Task,
+    user: Any,
+    sources: list[dict[str, Any]] | None = None,
+    server_entropy: bool = False,
+    trial: bool = False,
+    supersedes: Draw | None = None,
+    reason: str = "",
+    approver: Any = None,
+) -> Draw:
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.draw_mode in (Task.DrawMode.FULL_COVERAGE, Task.DrawMode.ASSIGNED):
+        raise DrawRefused(_("该任务的检查对象不经抽取产生（全覆盖或上级指定名单），请使用指定名单。"))
+    if not trial and supersedes is None and task.status != TaskStatus.READY:
+        raise DrawRefused(_("任务须处于“待抽取”状态。当前状态：%(s)s。") % {"s": task.get_status_display()})
+    if not trial and supersedes is None and task.draws.filter(kind=Draw.Kind.ENTITIES, trial=False).exists():
+        raise DrawRefused(_("该任务已有正式抽取；重新抽取须说明理由并经批准。"))
+    sources = list(sources if sources is not None else randomness.default_sources(today=timezone.localdate()))
+    entropy = ""
+    if server_entropy:
+        source, entropy = randomness.server_source()
+        sources.append(source)
+    if not trial and not randomness.has_external(sources):
+        raise DrawRefused(_("正式抽取至少需要一个平台操作人员无法控制的随机数来源（彩票开奖号码、公共信标或现场见证摇号）。"))
+    frame = build_entity_frame(task)
+    chain = _commitment(task)
+    iteration = chain.next_iteration
+    if iteration > chain.chain_length:
+        raise DrawRefused(_("该任务的承诺链已用尽。"))
+    TaskCommitment.objects.filter(pk=chain.pk).update(next_iteration=iteration + 1)
+    now = timezone.now()
+    announcement = engine.make_announcement(
+        published_at=now.isoformat(), commitment=bytes.fromhex(chain.commitment_hex),
+        chain_length=chain.chain_length, frame=frame, sources=sources, trial=trial,
+    )
+    draw = Draw.objects.create(
+        task=task, kind=Draw.Kind.ENTITIES, iteration=iteration, trial=trial, algorithm=frame.algorithm,
+        supersedes=supersedes, reason=reason, approved_by=approver, created_by=user, announced_at=now,
+        announcement=announcement, frame_hash_hex=frame.hash_hex, frame_size=frame.size, sources=sources,
+        server_entropy_hex=entropy,
+    )
+    DrawFrame.objects.create(draw=draw, blob=_pack(frame_to_json(frame)), summary=_summary(frame))
+    if not trial:
+        _publish_announcement(task, draw, frame)
+    return draw
+
+
+def _summary(frame: engine.Frame) -> dict[str, Any]:
+    return {
+        "exclusions": [{"rule": e.rule, "removed": e.removed} for e in frame.exclusions],
+        "strata": [{"key": s.key, "size": s.size, "quota": s.quota, "private": s.is_opaque} for s in frame.strata],
+    }
+
+
+def _publish_announcement(task: Task, draw: Draw, frame: engine.Frame) -> None:
+    publication_write(
+        kind="draw",
+        public_id=f"draw:{task.code}:{draw.iteration}",
+        payload={
+            "task_code": task.code, "kind": draw.kind, "iteration": draw.iteration,
+            "supersedes": draw.supersedes.iteration if draw.supersedes else None, "reason": draw.reason,
+            "announcement": draw.announcement, "algorithm": draw.algorithm, **_summary(frame),
+        },
+        department_code=task.department.code,
+        year=task.year,
+    )
+
+
+@transaction.atomic
+def draw_record_randomness(*, draw: Draw, raw_values: list[str], user: Any, today: dt.date | None = None) -> Draw:
+    """Store the source values (checked against the announcement) and queue the selection."""
+    draw = Draw.objects.select_for_update().get(pk=draw.pk)
+    if draw.randomness is not None:
+        raise DrawRefused(_("随机数已经录入，不能更改。"))
+    today = today or timezone.localdate()
+    sources = draw.sources
+    if len(raw_values) != len(sources):
+        raise DrawRefused(_("请为每个公告的来源录入数值。"))
+    values = []
+    for source, raw in zip(sources, raw_values, strict=True):
+        if source["kind"] == "server":
+            raw = draw.server_entropy_hex
+        values.append(randomness.parse_value(source, raw, today=today))
+    now = timezone.now()
+    collected = [
+        {"kind": s["kind"], "description": s["description"], "value": v, "collected_at": now.isoformat()}
+        for s, v in zip(sources, values, strict=True)
+    ]
+    draw.randomness, draw.ikm_utf8 = collected, engine.encode_ikm(values)
+    draw.randomness_at, draw.randomness_by, draw.status = now, user, Draw.Status.RANDOMNESS
+    draw.save(update_fields=["randomness", "ikm_utf8", "randomness_at", "randomness_by", "status"])
+    outbox_enqueue(handler="inspections.run_draw", payload={"draw": draw.pk}, dedupe_key=f"draw:{draw.pk}", user=user)
+    return draw
+
+
+def _maybe_die() -> None:
+    """Fault-test hook: die between storing the randomness and committing the selection."""
+    path = settings.DRAW_KILL_ONCE_FILE
+    if path and os.path.exists(path):
+        os.remove(path)
+        os._exit(137)
+
+
+def draw_execute(*, draw_id: int) -> str:
+    with transaction.atomic():
+        draw = Draw.objects.select_for_update().select_related("task", "task__department").get(pk=draw_id)
+        if draw.status == Draw.Status.DONE:
+            return "already done"
+        if draw.randomness is None:
+            raise DrawRefused("randomness not recorded")
+        chain = TaskCommitment.objects.get(task=draw.task)
+        code = engine.one_time_code(bytes.fromhex(chain.secret_hex), chain.chain_length, draw.iteration)
+        frame = entity_frame_from_json(unpack(draw.frame.blob), algorithm=draw.algorithm)
+        selection = engine.run_entity_draw(frame, one_time_code=code, ikm=draw.ikm_utf8)
+        _maybe_die()
+        _store_selection(draw, selection)
+        bundle = engine.make_bundle(
+            draw=_draw_fields(draw), announcement=draw.announcement, one_time_code=code,
+            sources=draw.randomness, frame=frame, result=selection,
+        )
+        _store_evidence(draw, bundle)
+        draw.one_time_code_hex, draw.status, draw.done_at = code.hex(), Draw.Status.DONE, timezone.now()
+        draw.selected_count = len(selection.selected)
+        draw.save(update_fields=["one_time_code_hex", "status", "done_at", "selected_count"])
+        if not draw.trial:
+            _after_entity_draw(draw)
+    return "done"
+
+
+def _draw_fields(draw: Draw) -> dict[str, Any]:
+    return {
+        "id": str(draw.pk), "task_code": draw.task.code, "kind": draw.kind, "iteration": draw.iteration,
+        "created_at": draw.created_at.isoformat(), "supersedes": str(draw.supersedes_id) if draw.supersedes_id else None,
+        "reason": draw.reason or None, "trial": draw.trial,
+    }
+
+
+def _store_selection(draw: Draw, selection: engine.Selection) -> None:
+    DrawSelection.objects.bulk_create(
+        [
+            DrawSelection(draw=draw, entity_id=s.label, stratum=s.stratum, order_hex=s.order_hex, rank=i)
+            for i, s in enumerate(selection.selected, start=1)
+        ],
+        batch_size=5000,
+    )
+    digest = hashlib.sha256("\n".join(f"{s.label}:{s.order_hex}" for s in selection.selected).encode()).hexdigest()
+    audit_bulk(action="draw_selection", object_type="inspections.draw", count=len(selection.selected), digest=digest,
+               summary={"draw": draw.pk, "task": draw.task.code, "iteration": draw.iteration})
+
+
+def _store_evidence(draw: Draw, bundle: dict[str, Any]) -> None:
+    raw = json.dumps(bundle, ensure_ascii=False, sort_keys=True).encode()
+    DrawEvidence.objects.create(
+        draw=draw, bundle=zlib.compress(raw, 6), public_bundle=_pack(engine.public_bundle(bundle)),
+        sha256_hex=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _after_entity_draw(draw: Draw) -> None:
+    task = draw.task
+    if task.status == TaskStatus.READY:
+        from inspections.services import task_transition
+
+        task_transition(task=task, action="record_entity_draw", user=draw.randomness_by, reason=_("抽取完成"))
+    join_visits(task=task, usccs=list(draw.selections.values_list("entity_id", flat=True)))
+
+
+def join_visits(*, task: Task, usccs: list[str]) -> int:
+    """One door: join an existing visit of the same window, or open one. Returns visits saved."""
+    existing = {
+        v.entity_id: v
+        for v in Visit.objects.filter(
+            entity_id__in=usccs, window_start__lte=task.window_end, window_end__gte=task.window_start
+        )
+    }
+    new = [Visit(entity_id=u, window_start=task.window_start, window_end=task.window_end) for u in usccs if u not in existing]
+    Visit.objects.bulk_create(new, batch_size=5000)
+    visits = list(existing.values()) + list(Visit.objects.filter(entity_id__in=[v.entity_id for v in new], window_start=task.window_start, window_end=task.window_end))
+    VisitTask.objects.bulk_create([VisitTask(visit=v, task=task) for v in visits], ignore_conflicts=True, batch_size=5000)
+    return len(existing)
+
+
+@statemachine.guard("record_entity_draw")
+def _needs_a_checkable_draw(task: Task) -> str | None:
+    draw = (
+        Draw.objects.filter(task=task, kind=Draw.Kind.ENTITIES, trial=False, status=Draw.Status.DONE, superseded_by__isnull=True)
+        .order_by("-iteration")
+        .first()
+    )
+    if draw is None:
+        return _("尚无完成的正式抽取。")
+    if draw.randomness_at is None or draw.announced_at >= draw.randomness_at:
+        return _("抽取的公告未早于随机数产生，不能作为正式结果。")
+    if not randomness.has_external(draw.sources):
+        return _("抽取没有平台操作人员无法控制的随机数来源，不能作为正式结果。")
+    return None

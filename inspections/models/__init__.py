@@ -1,0 +1,27 @@
+from inspections.models.draws import (  # noqa: F401
+    Draw,
+    DrawAssignment,
+    DrawEvidence,
+    DrawFrame,
+    DrawSelection,
+    InspectionRecord,
+    Substitution,
+    TaskCommitment,
+    Visit,
+    VisitTask,
+)
+from inspections.models.tasks import (  # noqa: F401
+    AnnualPlan,
+    Campaign,
+    InspectionItem,
+    ItemListPublication,
+    Method,
+    ParticipantStatus,
+    PlanBatch,
+    Task,
+    TaskCounter,
+    TaskItem,
+    TaskParticipant,
+    TaskStatus,
+    TaskTransition,
+)

@@ -1,0 +1,158 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from agencies.models import Role
+from core.models import PublicationRecord
+from inspections import draw as engine
+from inspections.drawing import DrawRefused, draw_announce, draw_execute, draw_record_randomness, unpack
+from inspections.models import Draw, DrawSelection, InspectionRecord, TaskCommitment, Visit
+from inspections.services import TaskError, task_publish, task_transition
+from tests.factories import DepartmentFactory, person
+from tests.inspections.entities import registry
+from tests.inspections.factories import make_task
+
+pytestmark = pytest.mark.django_db
+
+TOMORROW = timezone.localdate() + dt.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _in_process(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+@pytest.fixture
+def ready_task(django_capture_on_commit_callbacks):
+    dept = DepartmentFactory(code="SCJG")
+    user = person("clerk", dept, Role.STAFF)
+    registry(200)
+    task = make_task(user=user, department=dept, ratio_bp=500, title="食品经营者抽查")
+    task_publish(task=task, user=user)
+    task.refresh_from_db()
+    assert task.status == "ready"
+    return task, user
+
+
+def _run(draw, user, django_capture_on_commit_callbacks, values=("358", "04712")):
+    with django_capture_on_commit_callbacks(execute=True):
+        draw_record_randomness(draw=draw, raw_values=list(values), user=user, today=TOMORROW)
+    draw.refresh_from_db()
+    return draw
+
+
+def test_an_announcement_is_recorded_and_published_before_any_randomness(ready_task) -> None:
+    task, user = ready_task
+    draw = draw_announce(task=task, user=user)
+    assert draw.status == "announced" and draw.randomness is None
+    chain = TaskCommitment.objects.get(task=task)
+    assert chain.chain_length >= 32 and draw.announcement["commitment_hash_hex"] == chain.commitment_hex
+    assert draw.frame_size == 200 and draw.announcement["frame_hash_hex"] == draw.frame_hash_hex
+    record = PublicationRecord.objects.get(kind="draw")
+    assert record.payload["announcement"] == draw.announcement
+    assert [s["kind"] for s in record.payload["announcement"]["sources"]] == ["lottery", "lottery"]
+
+
+def test_the_selection_follows_from_the_stored_randomness_and_verifies(ready_task, django_capture_on_commit_callbacks) -> None:
+    task, user = ready_task
+    draw = _run(draw_announce(task=task, user=user), user, django_capture_on_commit_callbacks)
+    assert draw.status == "done"
+    task.refresh_from_db()
+    assert task.status == "entities_drawn"
+    # 5% of each stratum (entity type), rounded up: 50 enterprises -> ceil(2.5) = 3,
+    # 100 individual businesses -> 5, 50 co-operatives -> 3.
+    assert DrawSelection.objects.filter(draw=draw).count() == 11
+    bundle = unpack(draw.evidence.bundle)
+    report = engine.verify_bundle(bundle, draw.announcement)
+    assert report.ok, report
+    assert [s["label"] for s in bundle["selected"]] == list(
+        DrawSelection.objects.filter(draw=draw).order_by("rank").values_list("entity_id", flat=True)
+    )
+
+
+def test_running_a_done_draw_again_changes_nothing(ready_task, django_capture_on_commit_callbacks) -> None:
+    task, user = ready_task
+    draw = _run(draw_announce(task=task, user=user), user, django_capture_on_commit_callbacks)
+    before = list(DrawSelection.objects.filter(draw=draw).values_list("entity_id", "order_hex"))
+    assert draw_execute(draw_id=draw.pk) == "already done"
+    assert list(DrawSelection.objects.filter(draw=draw).values_list("entity_id", "order_hex")) == before
+
+
+def test_a_lottery_result_cannot_be_entered_before_its_date(ready_task) -> None:
+    task, user = ready_task
+    draw = draw_announce(task=task, user=user)
+    with pytest.raises(Exception, match="尚未产生"):
+        draw_record_randomness(draw=draw, raw_values=["358", "04712"], user=user, today=timezone.localdate())
+    draw.refresh_from_db()
+    assert draw.randomness is None
+
+
+def test_randomness_once_recorded_cannot_be_changed(ready_task, django_capture_on_commit_callbacks) -> None:
+    task, user = ready_task
+    draw = _run(draw_announce(task=task, user=user), user, django_capture_on_commit_callbacks)
+    with pytest.raises(DrawRefused, match="不能更改"):
+        draw_record_randomness(draw=draw, raw_values=["111", "22222"], user=user, today=TOMORROW)
+
+
+def test_server_entropy_alone_is_refused_for_a_real_draw(ready_task) -> None:
+    task, user = ready_task
+    with pytest.raises(DrawRefused, match="无法控制"):
+        draw_announce(task=task, user=user, sources=[], server_entropy=True)
+    assert not Draw.objects.exists()
+
+
+def test_a_trial_draw_never_becomes_the_tasks_draw(ready_task, django_capture_on_commit_callbacks) -> None:
+    task, user = ready_task
+    trial = draw_announce(task=task, user=user, sources=[], server_entropy=True, trial=True)
+    trial = _run(trial, user, django_capture_on_commit_callbacks, values=("",))
+    assert trial.status == "done"
+    task.refresh_from_db()
+    assert task.status == "ready"
+    assert not PublicationRecord.objects.filter(kind="draw").exists()
+    with pytest.raises(TaskError, match="尚无完成的正式抽取"):
+        task_transition(task=task, action="record_entity_draw", user=user)
+
+
+def test_a_task_cannot_reach_entities_drawn_without_a_draw(ready_task) -> None:
+    task, user = ready_task
+    with pytest.raises(TaskError):
+        task_transition(task=task, action="record_entity_draw", user=user)
+
+
+def test_a_second_real_draw_needs_the_redraw_path(ready_task, django_capture_on_commit_callbacks) -> None:
+    task, user = ready_task
+    _run(draw_announce(task=task, user=user), user, django_capture_on_commit_callbacks)
+    with pytest.raises(DrawRefused):
+        draw_announce(task=task, user=user)
+
+
+def test_exclusions_are_counted_and_leave_the_frame(ready_task) -> None:
+    task, user = ready_task
+    registry(7, start=1000, status="deregistered")
+    item = task.task_items.first().item
+    first = task.department
+    inspected = registry(3, start=2000)
+    for e in inspected:
+        InspectionRecord.objects.create(entity=e, department=first, item=item, inspected_on=dt.date(task.year, 3, 1))
+    draw = draw_announce(task=task, user=user)
+    rules = {e["rule"]: e["removed"] for e in draw.announcement and unpack(draw.frame.blob)["exclusions"]}
+    assert rules["not_in_existence"] == 7
+    assert rules["inspected_this_year_for_item"] == 3
+    assert draw.frame_size == 200
+
+
+def test_two_tasks_of_one_window_share_one_visit(ready_task, django_capture_on_commit_callbacks) -> None:
+    task, user = ready_task
+    draw = _run(draw_announce(task=task, user=user), user, django_capture_on_commit_callbacks)
+    from inspections.drawing import join_visits
+
+    selected = list(draw.selections.values_list("entity_id", flat=True))
+    from tests.inspections.factories import item
+
+    other = make_task(user=user, department=task.department, ratio_bp=100, title="另一任务",
+                      items=[item(task.department, "I2", "另一事项")])
+    saved = join_visits(task=other, usccs=selected[:5])
+    assert saved == 5
+    assert Visit.objects.count() == len(selected)
+    assert Visit.objects.filter(tasks=other).count() == 5
