@@ -84,40 +84,74 @@ def official_calendar(db) -> None:  # type: ignore[no-untyped-def]
     calendar_changed()
 
 
+KILL_FILE = ROOT / "var" / "draw-kill-once"
+
+
+class Worker:
+    """A real Celery worker process on the test database and the suite's Redis, restartable."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.env, self.log_path = env, log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        from config.celery import app
+
+        log = self.log_path.open("a")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "-l", "info",
+             "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}-{time.monotonic_ns()}@%h"],
+            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                pytest.fail(f"the Celery worker exited early: {self.log_path.read_text()[-2000:]}")
+            if app.control.ping(timeout=1.0):
+                return
+        self.proc.kill()
+        pytest.fail("the Celery worker did not answer a ping within 60 s")
+
+    def alive(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def ensure_alive(self) -> None:
+        if not self.alive():
+            self.start()
+
+    def stop(self) -> None:
+        if self.proc is None:
+            return
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
 @pytest.fixture(scope="session")
 def celery_worker_process(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """A real Celery worker process on the test database and the suite's Redis."""
     if not settings.REDIS_URL or connection.vendor != "postgresql":
         pytest.fail("a real worker needs PostgreSQL and Redis: run through `make test`")
     db = settings.DATABASES["default"]
     url = f"postgres://{db['USER'] or 'postgres'}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": settings.REDIS_URL, "DEBUG": "true"}
+    KILL_FILE.parent.mkdir(exist_ok=True)
+    KILL_FILE.unlink(missing_ok=True)
+    env = {**os.environ, "DATABASE_URL": url, "REDIS_URL": settings.REDIS_URL, "DEBUG": "true",
+           "DRAW_KILL_ONCE_FILE": str(KILL_FILE)}
     log_path = ROOT / "var" / "test-worker.log"
-    log_path.parent.mkdir(exist_ok=True)
-    log = log_path.open("w")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "-l", "info",
-         "--without-gossip", "--without-mingle", "-n", f"test-{os.getpid()}@%h"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )
-    from config.celery import app
+    log_path.write_text("")
+    worker = Worker(env, log_path)
+    worker.start()
+    yield worker
+    worker.stop()
 
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"the Celery worker exited early: {log_path.read_text()[-2000:]}")
-        if app.control.ping(timeout=1.0):
-            break
-    else:
-        proc.kill()
-        pytest.fail("the Celery worker did not answer a ping within 60 s")
-    yield proc
-    proc.terminate()
-    try:
-        proc.wait(15)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+
+@pytest.fixture
+def celery_worker(celery_worker_process):  # type: ignore[no-untyped-def]
+    """The session's worker, restarted first if an earlier test killed it."""
+    celery_worker_process.ensure_alive()
+    return celery_worker_process
 
 
 def wait_for(predicate, timeout: float = 30.0, interval: float = 0.2):  # type: ignore[no-untyped-def]

@@ -26,7 +26,7 @@ def _check_item():
 
 
 def test_a_task_queued_in_a_request_round_trips_through_redis_and_the_worker(
-    celery_worker_process, auditor, client
+    celery_worker, auditor, client
 ) -> None:
     response = client.post("/discipline/audit/verify/")
     assert response.status_code == 302
@@ -38,7 +38,7 @@ def test_a_task_queued_in_a_request_round_trips_through_redis_and_the_worker(
 
 
 def test_a_request_made_while_redis_is_unreachable_is_done_once_redis_is_back(
-    celery_worker_process, auditor, client, settings
+    celery_worker, auditor, client, settings
 ) -> None:
     real_broker = settings.CELERY_BROKER_URL
     settings.CELERY_BROKER_URL = "redis://127.0.0.1:1/0"  # a closed port: the app cannot reach Redis
