@@ -38,7 +38,7 @@ def _timed(label: str, action: Callable[[], T]) -> T:
 
 def _spread(seed: str, count: int, modulus: int) -> list[int]:
     """``count`` indices below ``modulus`` derived from SHA-256 of a seed (test data only)."""
-    out = []
+    out: list[int] = []
     counter = 0
     while len(out) < count:
         digest = hashlib.sha256(f"{seed}/{counter}".encode()).digest()
@@ -54,7 +54,11 @@ def bench_entities(size: int = 2_000_000, quota_per_mille: int = 10) -> None:
     frame = _timed(
         f"entity frame: {size:,} labels, bulk check + members hash",
         lambda: build_frame(
-            task_code="BENCH", strata={"all": labels}, method="ratio_ceil", ratios={"*": ratio}, assume_canonical=True
+            task_code="BENCH",
+            strata={"all": labels},
+            method="ratio_ceil",
+            ratios={"*": ratio},
+            assume_canonical=True,
         ),
     )
     _timed("entity frame: frame hash", lambda: frame.hash)
@@ -77,9 +81,7 @@ def bench_matching(entities: int = 20_000, pool: int = 5_000) -> None:
     ]
     per_entity_conflicts = pool // 100
     picks = _spread("conflict", entities * per_entity_conflicts, pool)
-    conflicts = [
-        (entity_labels[i // per_entity_conflicts], inspectors[picks[i]]) for i in range(len(picks))
-    ]
+    conflicts = [(entity_labels[i // per_entity_conflicts], inspectors[picks[i]]) for i in range(len(picks))]
     leave = [inspectors[i] for i in sorted(set(_spread("leave", pool // 20, pool)))]
     frame = _timed(
         f"matching frame: {entities:,} entities, {pool:,} inspectors, {len(conflicts):,} conflicts",
@@ -99,8 +101,10 @@ def bench_matching(entities: int = 20_000, pool: int = 5_000) -> None:
         lambda: run_matching(frame, one_time_code=code, ikm=IKM),
     )
     skips = sum(len(a.skipped) for a in matching.assignments)
-    print(f"  picks {sum(len(a.chosen) for a in matching.assignments):,}, skips {skips:,}, "
-          f"shortfalls {len(matching.shortfalls())}")
+    print(
+        f"  picks {sum(len(a.chosen) for a in matching.assignments):,}, skips {skips:,}, "
+        f"shortfalls {len(matching.shortfalls())}"
+    )
 
 
 def main() -> None:

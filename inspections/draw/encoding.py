@@ -1,7 +1,7 @@
 """Canonical labels and the byte encodings that every hash of a draw is computed over.
 
 Why: a draw is re-derived by outsiders, in other languages, years later. Every byte that enters
-a hash therefore has one written definition (docs/draw-spec.md, sections 2 and 4), and every
+a hash therefore has one written definition (docs/draw-spec.md, sections 2 to 4), and every
 composite input is length-prefixed so that "A" + "BC" and "AB" + "C" never hash alike.
 """
 
@@ -16,7 +16,7 @@ from .errors import DrawError, LabelError
 USCC_LENGTH = 18
 USCC_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 _USCC_RE = re.compile(r"[0-9A-Z]{18}")
-_USCC_BULK_RE = re.compile(r"(?:[0-9A-Z]{18}\n)*")
+_USCC_BYTES = USCC_ALPHABET.encode("ascii")
 # Only ASCII letters are upper-cased: str.upper() would also turn "ß" into "SS" and so make two
 # different inputs canonical in ways that no other implementation would reproduce.
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -58,7 +58,11 @@ def are_canonical_usccs(labels: Sequence[str]) -> bool:
     """
     if not labels:
         return True
-    return _USCC_BULK_RE.fullmatch("\n".join(labels) + "\n") is not None
+    if set(map(len, labels)) != {USCC_LENGTH}:
+        return False
+    # Every character must be one of 0-9, A-Z: deleting those leaves nothing (non-ASCII text
+    # becomes "?" first, which is not deleted).
+    return not "".join(labels).encode("ascii", errors="replace").translate(None, _USCC_BYTES)
 
 
 def is_canonical_license(label: str) -> bool:
@@ -96,7 +100,11 @@ def atom(value: str | bytes | int) -> bytes:
 
 def encode_parts(*parts: str | bytes | int) -> bytes:
     """Concatenate length-prefixed fields: ``lp(atom(p1)) || lp(atom(p2)) || ...``."""
-    return b"".join(lp(atom(part)) for part in parts)
+    chunks: list[bytes] = []
+    for part in parts:
+        data = part.encode("utf-8") if type(part) is str else atom(part)
+        chunks += (len(data).to_bytes(LENGTH_PREFIX_BYTES, "big"), data)
+    return b"".join(chunks)
 
 
 def encode_rfc3797_source(numbers: Iterable[int]) -> str:

@@ -53,7 +53,12 @@ from .version import FORMAT, KIND_ENTITIES, KIND_INSPECTORS, SUPPORTED_ALGORITHM
 
 Json = dict[str, Any]
 DRAW_FIELDS = ("id", "task_code", "kind", "iteration", "created_at", "supersedes", "reason")
-ANNOUNCED_FIELDS = ("commitment_hash_hex", "chain_length", "frame_hash_hex")
+ANNOUNCED_FIELDS = ("commitment_hash_hex", "chain_length", "frame_hash_hex", "trial")
+# lottery: a public lottery's result of a named date; beacon: a public beacon round fixed in
+# advance; ceremony: numbers drawn at a witnessed ceremony by a named person who is not the
+# operator; server: the operator's own entropy (never enough alone).
+SOURCE_KINDS = ("lottery", "beacon", "ceremony", "server")
+OUTSIDE_SOURCE_KINDS = ("lottery", "beacon", "ceremony")
 
 # ---------------------------------------------------------------------------------------------
 # Building
@@ -72,41 +77,58 @@ def make_announcement(
     chain_length: int,
     frame: Frame | MatchingFrame,
     sources: Sequence[Mapping[str, Any]],
+    trial: bool = False,
 ) -> Json:
     """The announcement recorded and published before the randomness exists.
 
-    ``sources`` are {"kind", "description"} and, for a source whose value is already known
-    (server entropy), "value_sha256_hex" from ``source_value_hash``.
+    ``sources`` are {"kind", "description"} in the order their values will be encoded, kind
+    one of ``SOURCE_KINDS``; a source whose value is already known (server entropy) also gives
+    "value_sha256_hex" from ``source_value_hash``. Server entropy alone is refused unless the
+    draw is a trial (DRAW.md guarantee 3); a trial is marked and can never be a task's draw.
     """
     if chain_length < MIN_CHAIN_LENGTH:
         raise DrawError(f"a real task's chain has at least {MIN_CHAIN_LENGTH} iterations")
     announced = []
     for source in sources:
+        if source["kind"] not in SOURCE_KINDS:
+            raise DrawError(f"unknown source kind {source['kind']!r}; use one of {SOURCE_KINDS}")
         item = {"kind": str(source["kind"]), "description": str(source["description"])}
         if source.get("value_sha256_hex"):
             item["value_sha256_hex"] = str(source["value_sha256_hex"])
         announced.append(item)
-    return {
+    if not trial and not _has_outside_source(announced):
+        raise DrawError("at least one randomness source must be outside the operator's control")
+    announcement: Json = {
         "published_at": published_at,
         "commitment_hash_hex": commitment.hex(),
         "chain_length": chain_length,
         "frame_hash_hex": frame.hash_hex,
         "sources": announced,
     }
+    if trial:
+        announcement["trial"] = True
+    return announcement
+
+
+def _has_outside_source(sources: Sequence[Mapping[str, Any]]) -> bool:
+    return any(source["kind"] in OUTSIDE_SOURCE_KINDS for source in sources)
 
 
 def randomness_json(sources: Sequence[Mapping[str, Any]]) -> Json:
     """The bundle's "randomness": sources with values, and the exact IKM they encode to."""
+    values: list[str | list[int]] = [
+        s["value"] if isinstance(s["value"], str) else [int(v) for v in s["value"]] for s in sources
+    ]
     items = [
         {
             "kind": str(s["kind"]),
             "description": str(s.get("description", "")),
-            "value": s["value"] if isinstance(s["value"], str) else [int(v) for v in s["value"]],
+            "value": value,
             "collected_at": s.get("collected_at"),
         }
-        for s in sources
+        for s, value in zip(sources, values, strict=True)
     ]
-    return {"sources": items, "ikm_utf8": encode_ikm(item["value"] for item in items)}
+    return {"sources": items, "ikm_utf8": encode_ikm(values)}
 
 
 def frame_to_json(frame: Frame | MatchingFrame) -> Json:
@@ -142,7 +164,10 @@ def _matching_frame_to_json(frame: MatchingFrame) -> Json:
         {"rule": "conflict", "pairs": [list(p) for p in sorted(frame.conflicts)]},
         {"rule": "leave", "labels": sorted(frame.leave)},
         {"rule": "repeat", "years": frame.repeat_years, "pairs": [list(p) for p in sorted(frame.repeats)]},
-        {"rule": "qualification", "held": {k: sorted(frame.qualifications[k]) for k in sorted(frame.qualifications)}},
+        {
+            "rule": "qualification",
+            "held": {k: sorted(frame.qualifications[k]) for k in sorted(frame.qualifications)},
+        },
         {"rule": "own_area", "pairs": [list(p) for p in sorted(frame.own_area)]},
         {"rule": "load", "current": {k: frame.loads[k] for k in sorted(frame.loads)}},
         {"rule": "cap", "caps": {k: frame.caps[k] for k in sorted(frame.caps)}},
@@ -188,11 +213,23 @@ def _assignment_json(item: Assignment) -> Json:
         "need": item.need,
         "shortfall": item.shortfall,
         "chosen": [
-            {"label": p.label, "order_hex": p.order_hex, "counter": p.counter, "index": p.index, "leader": p.leader}
+            {
+                "label": p.label,
+                "order_hex": p.order_hex,
+                "counter": p.counter,
+                "index": p.index,
+                "leader": p.leader,
+            }
             for p in item.chosen
         ],
         "skipped": [
-            {"label": s.label, "order_hex": s.order_hex, "reason": s.reason, "counter": s.counter, "index": s.index}
+            {
+                "label": s.label,
+                "order_hex": s.order_hex,
+                "reason": s.reason,
+                "counter": s.counter,
+                "index": s.index,
+            }
             for s in item.skipped
         ],
     }
@@ -295,7 +332,9 @@ def matching_frame_from_json(frame: Mapping[str, Any], *, algorithm: str) -> Mat
         task_code=frame["task_code"],
         entities=tuple(MatchEntity(e["label"], e["order_hex"]) for e in matching["entities"]),
         departments=tuple(
-            Department(d["code"], d["per_entity"], d["cap"], tuple(d["labels"]), tuple(d.get("required_fields", [])))
+            Department(
+                d["code"], d["per_entity"], d["cap"], tuple(d["labels"]), tuple(d.get("required_fields", []))
+            )
             for d in matching["departments"]
         ),
         min_team=matching.get("min_team", 2),
@@ -354,7 +393,7 @@ def verify_bundle(
     *,
     min_chain_length: int = MIN_CHAIN_LENGTH,
 ) -> VerifyReport:
-    """Check a bundle against the recorded announcement, then re-derive it (draw-spec.md section 11).
+    """Check a bundle against the recorded announcement, then re-derive it (draw-spec.md section 13).
 
     Never raises for a defective bundle: every defect becomes a mismatch in the report.
     """
@@ -441,12 +480,27 @@ def _check_randomness(bundle: Mapping[str, Any], report: VerifyReport) -> None:
     sources = randomness["sources"]
     ikm = encode_ikm(s["value"] for s in sources)
     if ikm != randomness["ikm_utf8"]:
-        report.add("randomness.ikm", "ikm_utf8 is not the encoding of the source values", "随机数编码与随机源数值不符")
+        report.add(
+            "randomness.ikm",
+            "ikm_utf8 is not the encoding of the source values",
+            "随机数编码与随机源数值不符",
+        )
     announced = bundle["announcement"]["sources"]
+    if not bundle["announcement"].get("trial") and not _has_outside_source(announced):
+        report.add(
+            "randomness.operator_only",
+            "no announced source is outside the operator's control and the draw is not a trial",
+            "随机源均由操作方控制，且非试抽",
+        )
     if [s["kind"] for s in sources] != [s["kind"] for s in announced] or any(
-        "description" in s and s["description"] != a["description"] for s, a in zip(sources, announced, strict=False)
+        "description" in s and s["description"] != a["description"]
+        for s, a in zip(sources, announced, strict=False)
     ):
-        report.add("randomness.sources", "collected sources differ from the announced ones", "采集的随机源与公告不一致")
+        report.add(
+            "randomness.sources",
+            "collected sources differ from the announced ones",
+            "采集的随机源与公告不一致",
+        )
     for source, promised in zip(sources, announced, strict=False):
         expected = promised.get("value_sha256_hex")
         if expected and source_value_hash(source["value"]) != expected:
@@ -468,7 +522,9 @@ def _entity_summaries(frame: Mapping[str, Any], report: VerifyReport) -> list[St
         else:
             digest = members_hash(labels).hex()
             if declared is not None and declared != digest:
-                report.add("frame.members_hash", f"stratum {s['key']}: members hash differs", "分层名单哈希不符")
+                report.add(
+                    "frame.members_hash", f"stratum {s['key']}: members hash differs", "分层名单哈希不符"
+                )
         summaries.append(StratumSummary(s["key"], int(s["size"]), int(s["quota"]), digest))
     return summaries
 
@@ -493,12 +549,19 @@ def _check_frame(bundle: Mapping[str, Any], recorded: Mapping[str, Any] | None, 
             )
         ).hexdigest()
         _check_strata(frame, report)
-    claims = [("frame.hash_hex", frame["hash_hex"]), ("announcement.frame_hash_hex", bundle["announcement"]["frame_hash_hex"])]
+    claims = [
+        ("frame.hash_hex", frame["hash_hex"]),
+        ("announcement.frame_hash_hex", bundle["announcement"]["frame_hash_hex"]),
+    ]
     if recorded is not None:
         claims.append(("recorded.frame_hash_hex", recorded.get("frame_hash_hex")))
     for where, claimed in claims:
         if claimed != computed:
-            report.add("frame.hash", f"recomputed frame hash {computed} differs from {where}", "名录哈希重新计算后不符")
+            report.add(
+                "frame.hash",
+                f"recomputed frame hash {computed} differs from {where}",
+                "名录哈希重新计算后不符",
+            )
 
 
 def _check_strata(frame: Mapping[str, Any], report: VerifyReport) -> None:
@@ -514,26 +577,44 @@ def _check_strata(frame: Mapping[str, Any], report: VerifyReport) -> None:
     _check_quotas(frame, report)
 
 
-def _check_one_stratum(s: Mapping[str, Any], frame: Mapping[str, Any], report: VerifyReport, seen: set[str]) -> None:
+def _check_one_stratum(
+    s: Mapping[str, Any], frame: Mapping[str, Any], report: VerifyReport, seen: set[str]
+) -> None:
     key = s["key"]
     if int(s["quota"]) > int(s["size"]) or int(s["quota"]) < 0:
-        report.add("frame.quota", f"stratum {key}: quota {s['quota']} outside 0..size", "抽取数量超出分层数量")
+        report.add(
+            "frame.quota", f"stratum {key}: quota {s['quota']} outside 0..size", "抽取数量超出分层数量"
+        )
     if s.get("private_key") is not None and frame.get("opaque_salt_hex"):
         expected = opaque_key(
-            task_code=frame["task_code"], private_key=s["private_key"], salt=bytes.fromhex(frame["opaque_salt_hex"])
+            task_code=frame["task_code"],
+            private_key=s["private_key"],
+            salt=bytes.fromhex(frame["opaque_salt_hex"]),
         )
         if expected != key:
-            report.add("frame.opaque_key", f"stratum {key}: opaque key does not match", "分层代号与内部分层不符")
+            report.add(
+                "frame.opaque_key", f"stratum {key}: opaque key does not match", "分层代号与内部分层不符"
+            )
     labels = s.get("labels")
     if labels is None:
         return
     if len(labels) != int(s["size"]):
-        report.add("frame.stratum_size", f"stratum {key}: {len(labels)} labels but size {s['size']}", "分层名单数量与声明不符")
+        report.add(
+            "frame.stratum_size",
+            f"stratum {key}: {len(labels)} labels but size {s['size']}",
+            "分层名单数量与声明不符",
+        )
     if not (are_canonical_usccs(labels) and is_strictly_ascending(labels)):
-        report.add("frame.labels", f"stratum {key}: labels not canonical, unique and ascending", "名单标识不规范或有重复")
+        report.add(
+            "frame.labels",
+            f"stratum {key}: labels not canonical, unique and ascending",
+            "名单标识不规范或有重复",
+        )
     shared = seen.intersection(labels)
     if shared:
-        report.add("frame.shared_label", f"labels in two strata: {sorted(shared)[:3]}", "同一主体出现在多个分层")
+        report.add(
+            "frame.shared_label", f"labels in two strata: {sorted(shared)[:3]}", "同一主体出现在多个分层"
+        )
     seen.update(labels)
 
 
@@ -581,10 +662,16 @@ def _check_matching_frame(frame: Mapping[str, Any], report: VerifyReport) -> Non
     for d in matching["departments"]:
         labels = d["labels"]
         if not (is_strictly_ascending(labels) and all(map(is_canonical_license, labels))):
-            report.add("frame.labels", f"department {d['code']}: list not canonical and ascending", "执法人员名单不规范")
+            report.add(
+                "frame.labels",
+                f"department {d['code']}: list not canonical and ascending",
+                "执法人员名单不规范",
+            )
         declared = d.get("members_hash_hex")
         if declared is not None and declared != members_hash(labels).hex():
-            report.add("frame.members_hash", f"department {d['code']}: members hash differs", "执法人员名单哈希不符")
+            report.add(
+                "frame.members_hash", f"department {d['code']}: members hash differs", "执法人员名单哈希不符"
+            )
     order = [(bytes.fromhex(e["order_hex"]), e["label"]) for e in matching["entities"]]
     if order != sorted(order):
         report.add("frame.entity_order", "entities are not in ascending order value", "主体处理顺序不符")
@@ -597,13 +684,17 @@ def _check_result(bundle: Mapping[str, Any], report: VerifyReport) -> None:
     algorithm = bundle["algorithm"]
     frame = bundle["frame"]
     if frame["kind"] == KIND_INSPECTORS:
-        matching = run_matching(matching_frame_from_json(frame, algorithm=algorithm), one_time_code=code, ikm=ikm)
+        matching = run_matching(
+            matching_frame_from_json(frame, algorithm=algorithm), one_time_code=code, ikm=ikm
+        )
         _compare_rows("assignments", assignments_json(matching), bundle.get("assignments", []), report)
         return
     if any(s.get("labels") is None for s in frame["strata"]):
         _check_partial_selection(bundle, code, ikm, report)
         return
-    selection = run_entity_draw(entity_frame_from_json(frame, algorithm=algorithm), one_time_code=code, ikm=ikm)
+    selection = run_entity_draw(
+        entity_frame_from_json(frame, algorithm=algorithm), one_time_code=code, ikm=ikm
+    )
     _compare_rows("selected", selection_json(selection), bundle["selected"], report)
 
 
@@ -619,20 +710,37 @@ def _check_partial_selection(bundle: Mapping[str, Any], code: bytes, ikm: str, r
         rows = claimed.get(s["key"], [])
         if s.get("labels") is not None:
             one = Frame(
-                frame["task_code"], (Stratum(s["key"], tuple(s["labels"]), int(s["quota"])),), FIXED, None, (), algorithm
+                frame["task_code"],
+                (Stratum(s["key"], tuple(s["labels"]), int(s["quota"])),),
+                FIXED,
+                None,
+                (),
+                algorithm,
             )
             expected = selection_json(run_entity_draw(one, one_time_code=code, ikm=ikm))
             _compare_rows(f"selected[{s['key']}]", expected, rows, report)
             continue
         report.limits.append(f"stratum {s['key']}: membership withheld, lowest-order check not possible")
         if len(rows) != int(s["quota"]):
-            report.add("selected.count", f"stratum {s['key']}: {len(rows)} selected, quota {s['quota']}", "入选数量与抽取数量不符")
+            report.add(
+                "selected.count",
+                f"stratum {s['key']}: {len(rows)} selected, quota {s['quota']}",
+                "入选数量与抽取数量不符",
+            )
         for row in rows:
             if order_value(algorithm, key, row["label"]).hex() != row["order_hex"]:
-                report.add("selected.order", f"{row['label']}: order value does not recompute", "入选主体的排序值无法复算")
+                report.add(
+                    "selected.order",
+                    f"{row['label']}: order value does not recompute",
+                    "入选主体的排序值无法复算",
+                )
         values = [row["order_hex"] for row in rows]
         if values != sorted(values):
-            report.add("selected.order", f"stratum {s['key']}: not in ascending order value", "入选主体未按排序值升序排列")
+            report.add(
+                "selected.order",
+                f"stratum {s['key']}: not in ascending order value",
+                "入选主体未按排序值升序排列",
+            )
 
 
 def _compare_rows(name: str, expected: list[Json], claimed: list[Json], report: VerifyReport) -> None:
@@ -649,7 +757,11 @@ def _compare_rows(name: str, expected: list[Json], claimed: list[Json], report: 
     if extra:
         detail += f"; in bundle but not derived: {extra}"
     if not missing and not extra:
-        first = next(i for i, (a, b) in enumerate(zip(expected, claimed, strict=False)) if a != b) if len(expected) == len(claimed) else 0
+        first = (
+            next(i for i, (a, b) in enumerate(zip(expected, claimed, strict=False)) if a != b)
+            if len(expected) == len(claimed)
+            else 0
+        )
         detail += f"; first difference at row {first}"
     report.add(f"{name.split('[')[0]}.rederive", detail, "按公开算法重新抽取的结果与证据包不一致")
 

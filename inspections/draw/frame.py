@@ -3,7 +3,7 @@
 Why a canonical byte encoding: the frame hash is announced before the randomness, and an
 outsider recomputes it from the evidence bundle. It therefore covers labels, strata, quotas,
 exclusions with their counts and the algorithm name, not the labels alone, and each of those has
-exactly one byte representation (docs/draw-spec.md, section 5).
+exactly one byte representation (docs/draw-spec.md, section 7).
 
 Quotas use integer arithmetic only: ``ceil(0.07 * 100)`` is 8 in floating point, and a quota
 that depends on the machine's rounding cannot be verified.
@@ -17,6 +17,8 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
+from itertools import chain
+from operator import itemgetter
 
 from .encoding import (
     are_canonical_usccs,
@@ -86,7 +88,7 @@ def format_ratio(ratio: Fraction) -> str:
 
 
 def quota_ceil(size: int, num: int, den: int) -> int:
-    """"Not lower than num/den of size": ceil(size * num / den) in integers, capped at size."""
+    """ "Not lower than num/den of size": ceil(size * num / den) in integers, capped at size."""
     _require_int(size, "size")
     _require_int(num, "numerator")
     _require_int(den, "denominator")
@@ -227,9 +229,7 @@ class Frame:
         return sum(stratum.size for stratum in self.strata)
 
     def summaries(self) -> list[StratumSummary]:
-        return [
-            StratumSummary(s.key, s.size, s.quota, s.members_hash.hex()) for s in self.strata
-        ]
+        return [StratumSummary(s.key, s.size, s.quota, s.members_hash.hex()) for s in self.strata]
 
     @cached_property
     def hash(self) -> bytes:
@@ -240,7 +240,7 @@ class Frame:
         return self.hash.hex()
 
     def encode(self) -> bytes:
-        """The canonical bytes of this frame (draw-spec.md section 5.2)."""
+        """The canonical bytes of this frame (draw-spec.md section 7.3)."""
         return encode_entity_frame(
             algorithm=self.algorithm,
             task_code=self.task_code,
@@ -482,7 +482,7 @@ class MatchingFrame:
         return self.hash.hex()
 
     def encode(self) -> bytes:
-        """The canonical bytes of this matching frame (draw-spec.md section 5.3)."""
+        """The canonical bytes of this matching frame (draw-spec.md section 7.4)."""
         parts: list[str | int] = [FRAME_DOMAIN, self.algorithm, KIND_INSPECTORS, self.task_code]
         parts.append(len(self.entities))
         for entity in self.entities:
@@ -495,27 +495,35 @@ class MatchingFrame:
             parts += [dept.code, dept.per_entity, dept.cap, len(dept.required_fields)]
             parts += list(dept.required_fields)
             parts += [len(dept.labels), dept.members_hash.hex()]
-        parts += ["conflict", *_pairs_part(self.conflicts)]
-        parts += ["leave", len(self.leave), *sorted(self.leave)]
-        parts += ["repeat", self.repeat_years, *_pairs_part(self.repeats)]
-        parts += ["qualification", len(self.qualifications)]
+        chunks = [encode_parts(*parts)]
+        chunks += [encode_parts("conflict"), _encode_pairs(self.conflicts)]
+        chunks.append(encode_parts("leave", len(self.leave), *sorted(self.leave)))
+        chunks += [encode_parts("repeat", self.repeat_years), _encode_pairs(self.repeats)]
+        qualification: list[str | int] = ["qualification", len(self.qualifications)]
         for label in sorted(self.qualifications):
             fields = sorted(self.qualifications[label])
-            parts += [label, len(fields), *fields]
-        parts += ["own_area", *_pairs_part(self.own_area)]
-        parts += _mapping_part("load", self.loads)
-        parts += _mapping_part("cap", self.caps)
-        return encode_parts(*parts)
+            qualification += [label, len(fields), *fields]
+        chunks.append(encode_parts(*qualification))
+        chunks += [encode_parts("own_area"), _encode_pairs(self.own_area)]
+        chunks.append(encode_parts(*_mapping_part("load", self.loads), *_mapping_part("cap", self.caps)))
+        return b"".join(chunks)
 
     def cap_of(self, inspector: str, department: Department) -> int:
         return self.caps.get(inspector, department.cap)
 
 
-def _pairs_part(pairs: Collection[Pair]) -> list[str | int]:
-    flat: list[str | int] = [len(pairs)]
-    for entity, inspector in sorted(pairs):
-        flat += [entity, inspector]
-    return flat
+def _encode_pairs(pairs: Collection[Pair]) -> bytes:
+    """lp(count) then lp(entity) lp(inspector) for pairs in ascending order.
+
+    Same bytes as ``encode_parts``; each distinct label is encoded once because a conflict list
+    can hold a million pairs over a few thousand labels.
+    """
+    # Two stable passes sort a million string pairs about twice as fast as comparing tuples.
+    ordered = sorted(sorted(pairs, key=itemgetter(1)), key=itemgetter(0))
+    encoded = {
+        label: encode_parts(label) for label in {*map(itemgetter(0), ordered), *map(itemgetter(1), ordered)}
+    }
+    return encode_parts(len(ordered)) + b"".join(map(encoded.__getitem__, chain.from_iterable(ordered)))
 
 
 def _mapping_part(name: str, mapping: Mapping[str, int]) -> list[str | int]:
@@ -526,7 +534,11 @@ def _mapping_part(name: str, mapping: Mapping[str, int]) -> list[str | int]:
 
 
 def _order_hex(value: str) -> str:
-    if len(value) not in (32, 64) or value != value.lower() or not all(c in "0123456789abcdef" for c in value):
+    if (
+        len(value) not in (32, 64)
+        or value != value.lower()
+        or not all(c in "0123456789abcdef" for c in value)
+    ):
         raise DrawError(f"an order value is 32 or 64 lower-case hex digits: {value!r}")
     return value
 
@@ -576,9 +588,21 @@ def build_matching_frame(
     depts.sort(key=lambda d: (d.code != lead_department, d.code))
     pool = {label for d in depts for label in d.labels}
 
+    # Conflict lists can hold a million pairs over a few thousand distinct labels: clean each
+    # distinct label once.
+    uscc_of: dict[str, str] = {}
+    license_of: dict[str, str] = {}
+
     def pairs(items: Iterable[Pair]) -> frozenset[Pair]:
-        cleaned = ((canonical_uscc(e), canonical_license(i)) for e, i in items)
-        return frozenset(p for p in cleaned if p[0] in entity_labels and p[1] in pool)
+        kept = set()
+        for raw_entity, raw_inspector in items:
+            entity = uscc_of.get(raw_entity) or uscc_of.setdefault(raw_entity, canonical_uscc(raw_entity))
+            inspector = license_of.get(raw_inspector) or license_of.setdefault(
+                raw_inspector, canonical_license(raw_inspector)
+            )
+            if entity in entity_labels and inspector in pool:
+                kept.add((entity, inspector))
+        return frozenset(kept)
 
     def per_label(mapping: Mapping[str, int] | None, name: str) -> dict[str, int]:
         result = {}

@@ -93,9 +93,7 @@ class Matching:
         return teams
 
     def leaders(self) -> dict[str, str]:
-        return {
-            item.entity: pick.label for item in self.assignments for pick in item.chosen if pick.leader
-        }
+        return {item.entity: pick.label for item in self.assignments for pick in item.chosen if pick.leader}
 
     def shortfalls(self) -> list[Assignment]:
         return [item for item in self.assignments if item.shortfall > 0]
@@ -129,26 +127,35 @@ class _Pool:
             for dept in frame.departments
         }
 
-    def static_reason(self, label: str, dept: Department) -> str | None:
+    def fixed_reason(self, label: str, dept: Department) -> str | None:
+        """Leave or a missing qualification: reasons that never change during the draw."""
         if label in self.frame.leave:
             return LEAVE
         if dept.required_fields:
             held = self.frame.qualifications.get(label, frozenset())
             if not held.issuperset(dept.required_fields):
                 return QUALIFICATION
-        if self.load.get(label, 0) >= self.frame.cap_of(label, dept):
-            return LOAD_CAP
         return None
+
+    def static_reason(self, label: str, dept: Department) -> str | None:
+        """The entity-independent reason, if any: leave, qualification or load cap."""
+        reason = self.fixed_reason(label, dept)
+        if reason is None and self.load.get(label, 0) >= self.frame.cap_of(label, dept):
+            return LOAD_CAP
+        return reason
 
     def is_available(self, label: str, dept: Department) -> bool:
         return self.static_reason(label, dept) is None
 
     def take(self, label: str) -> None:
-        """Count one more entity for ``label``; lists where it reaches its cap lose it."""
-        before = {dept.code: self.is_available(label, dept) for dept in self.member_of[label]}
-        self.load[label] = self.load.get(label, 0) + 1
+        """Count one more entity for ``label``; lists where it reaches its cap lose it.
+
+        Leave and qualifications never change during a draw, so a list loses the inspector
+        exactly when the new load equals the cap there.
+        """
+        load = self.load[label] = self.load.get(label, 0) + 1
         for dept in self.member_of[label]:
-            if before[dept.code] and not self.is_available(label, dept):
+            if load == self.frame.cap_of(label, dept) and self.fixed_reason(label, dept) is None:
                 self.available[dept.code] -= 1
 
 
@@ -170,7 +177,8 @@ def _walk(key: bytes, entity: str, dept: Department) -> Iterator[tuple[int, int,
     seen: set[int] = set()
     counter = 0
     while len(seen) < n:
-        value = hmac.digest(key, prefix + encode_parts(counter), "sha256")
+        digits = str(counter).encode("ascii")
+        value = hmac.digest(key, prefix + len(digits).to_bytes(8, "big") + digits, "sha256")
         index = int.from_bytes(value, "big") % n
         if index not in seen:
             seen.add(index)
@@ -179,7 +187,14 @@ def _walk(key: bytes, entity: str, dept: Department) -> Iterator[tuple[int, int,
 
 
 def _fill(
-    *, frame: MatchingFrame, pool: _Pool, key: bytes, entity: MatchEntity, dept: Department, need: int, team: set[str]
+    *,
+    frame: MatchingFrame,
+    pool: _Pool,
+    key: bytes,
+    entity: MatchEntity,
+    dept: Department,
+    need: int,
+    team: set[str],
 ) -> Assignment:
     chosen: list[Pick] = []
     skipped: list[Skip] = []
@@ -219,7 +234,7 @@ def _mark_leader(assignments: list[Assignment]) -> list[Assignment]:
 
 
 def run_matching(frame: MatchingFrame, *, one_time_code: bytes, ikm: str | bytes) -> Matching:
-    """Match inspectors to the drawn entities (docs/draw-spec.md section 9).
+    """Match inspectors to the drawn entities (docs/draw-spec.md section 11).
 
     Entities in ascending entity order value; per entity, departments in frame order; a
     pair whose candidates run out is recorded with a shortfall, never an exception.
