@@ -269,3 +269,5 @@ DRAW_BEACON_URL = os.environ.get("DRAW_BEACON_URL", "")
 # Test hook: a worker that finds this file deletes it and dies between storing the randomness
 # and committing the selection (the fault tests use it; never set in production).
 DRAW_KILL_ONCE_FILE = os.environ.get("DRAW_KILL_ONCE_FILE", "")
+# No repeat of an inspector on the same entity and item within this many years.
+DRAW_REPEAT_YEARS = int(os.environ.get("DRAW_REPEAT_YEARS", "1"))

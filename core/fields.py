@@ -21,7 +21,7 @@ class FixedCharField(models.CharField):
     def db_type(self, connection: Any) -> str:
         if connection.vendor == "postgresql":
             return f"char({self.max_length})"
-        return connection.data_types["CharField"] % {"max_length": self.max_length}
+        return models.CharField(max_length=self.max_length).db_type(connection) or ""
 
     def rel_db_type(self, connection: Any) -> str:
         return self.db_type(connection)

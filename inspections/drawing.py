@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import secrets
+import unicodedata
 import zlib
 from fractions import Fraction
 from typing import Any
@@ -31,10 +32,11 @@ from core.outbox import outbox_enqueue
 from core.services import publication_write
 from inspections import draw as engine
 from inspections import randomness, statemachine
-from inspections.draw.evidence import entity_frame_from_json, frame_to_json
+from inspections.draw.evidence import entity_frame_from_json, frame_to_json, matching_frame_from_json
 from inspections.frames import build_frame_rows
 from inspections.models import (
     Draw,
+    DrawAssignment,
     DrawEvidence,
     DrawFrame,
     DrawSelection,
@@ -95,6 +97,51 @@ def build_entity_frame(task: Task) -> engine.Frame:
     )
 
 
+def _sources_for(sources: list[dict[str, Any]] | None, server_entropy: bool, trial: bool) -> tuple[list[dict[str, Any]], str]:
+    sources = list(sources if sources is not None else randomness.default_sources(today=timezone.localdate()))
+    entropy = ""
+    if server_entropy:
+        source, entropy = randomness.server_source()
+        sources.append(source)
+    if not trial and not randomness.has_external(sources):
+        raise DrawRefused(_("正式抽取至少需要一个平台操作人员无法控制的随机数来源（彩票开奖号码、公共信标或现场见证摇号）。"))
+    return sources, entropy
+
+
+def _refuse_stale_sources(sources: list[dict[str, Any]], supersedes: Draw | None) -> None:
+    """A redraw needs fresh sources: reusing known randomness would let its holder foresee it."""
+    if supersedes is None:
+        return
+    previous = {(s.get("kind"), s.get("description")) for s in supersedes.sources}
+    if any((s.get("kind"), s.get("description")) in previous for s in sources if s.get("kind") != "server"):
+        raise DrawRefused(_("重新抽取须使用新的随机数来源（例如之后日期的开奖号码），不能沿用原抽取的来源。"))
+
+
+def _announce(
+    *, task: Task, kind: str, frame: Any, user: Any, sources: list[dict[str, Any]], entropy: str, trial: bool,
+    supersedes: Draw | None, reason: str, approver: Any,
+) -> Draw:
+    chain = _commitment(task)
+    iteration = chain.next_iteration
+    if iteration > chain.chain_length:
+        raise DrawRefused(_("该任务的承诺链已用尽。"))
+    TaskCommitment.objects.filter(pk=chain.pk).update(next_iteration=iteration + 1)
+    now = timezone.now()
+    announcement = engine.make_announcement(
+        published_at=now.isoformat(), commitment=bytes.fromhex(chain.commitment_hex),
+        chain_length=chain.chain_length, frame=frame, sources=sources, trial=trial,
+    )
+    draw = Draw.objects.create(
+        task=task, kind=kind, iteration=iteration, trial=trial, algorithm=frame.algorithm,
+        supersedes=supersedes, reason=reason, approved_by=approver, created_by=user, announced_at=now,
+        announcement=announcement, frame_hash_hex=frame.hash_hex, frame_size=frame.size, sources=sources,
+        server_entropy_hex=entropy,
+    )
+    summary = _summary(frame) if kind == Draw.Kind.ENTITIES else {"entities": frame.size}
+    DrawFrame.objects.create(draw=draw, blob=_pack(frame_to_json(frame)), summary=summary)
+    return draw
+
+
 @transaction.atomic
 def draw_announce(
     *,
@@ -107,6 +154,7 @@ def draw_announce(
     reason: str = "",
     approver: Any = None,
 ) -> Draw:
+    """Freeze the entity frame and record (and publish) the announcement of an entity draw."""
     task = Task.objects.select_for_update().get(pk=task.pk)
     if task.draw_mode in (Task.DrawMode.FULL_COVERAGE, Task.DrawMode.ASSIGNED):
         raise DrawRefused(_("该任务的检查对象不经抽取产生（全覆盖或上级指定名单），请使用指定名单。"))
@@ -114,34 +162,42 @@ def draw_announce(
         raise DrawRefused(_("任务须处于“待抽取”状态。当前状态：%(s)s。") % {"s": task.get_status_display()})
     if not trial and supersedes is None and task.draws.filter(kind=Draw.Kind.ENTITIES, trial=False).exists():
         raise DrawRefused(_("该任务已有正式抽取；重新抽取须说明理由并经批准。"))
-    sources = list(sources if sources is not None else randomness.default_sources(today=timezone.localdate()))
-    entropy = ""
-    if server_entropy:
-        source, entropy = randomness.server_source()
-        sources.append(source)
-    if not trial and not randomness.has_external(sources):
-        raise DrawRefused(_("正式抽取至少需要一个平台操作人员无法控制的随机数来源（彩票开奖号码、公共信标或现场见证摇号）。"))
+    sources, entropy = _sources_for(sources, server_entropy, trial)
+    _refuse_stale_sources(sources, supersedes)
     frame = build_entity_frame(task)
-    chain = _commitment(task)
-    iteration = chain.next_iteration
-    if iteration > chain.chain_length:
-        raise DrawRefused(_("该任务的承诺链已用尽。"))
-    TaskCommitment.objects.filter(pk=chain.pk).update(next_iteration=iteration + 1)
-    now = timezone.now()
-    announcement = engine.make_announcement(
-        published_at=now.isoformat(), commitment=bytes.fromhex(chain.commitment_hex),
-        chain_length=chain.chain_length, frame=frame, sources=sources, trial=trial,
-    )
-    draw = Draw.objects.create(
-        task=task, kind=Draw.Kind.ENTITIES, iteration=iteration, trial=trial, algorithm=frame.algorithm,
-        supersedes=supersedes, reason=reason, approved_by=approver, created_by=user, announced_at=now,
-        announcement=announcement, frame_hash_hex=frame.hash_hex, frame_size=frame.size, sources=sources,
-        server_entropy_hex=entropy,
-    )
-    DrawFrame.objects.create(draw=draw, blob=_pack(frame_to_json(frame)), summary=_summary(frame))
+    draw = _announce(task=task, kind=Draw.Kind.ENTITIES, frame=frame, user=user, sources=sources, entropy=entropy,
+                     trial=trial, supersedes=supersedes, reason=reason, approver=approver)
     if not trial:
         _publish_announcement(task, draw, frame)
     return draw
+
+
+@transaction.atomic
+def matching_announce(
+    *,
+    task: Task,
+    user: Any,
+    sources: list[dict[str, Any]] | None = None,
+    server_entropy: bool = False,
+    supersedes: Draw | None = None,
+    reason: str = "",
+    approver: Any = None,
+) -> Draw:
+    """Freeze the matching frame and record its (staff-only) announcement."""
+    from inspections.matching import build_matching_frame_for, entity_draw_of
+
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if supersedes is None and task.status != TaskStatus.ENTITIES_DRAWN:
+        raise DrawRefused(_("须先完成检查对象抽取，才能匹配执法人员。"))
+    if supersedes is None and task.draws.filter(kind=Draw.Kind.INSPECTORS, trial=False).exists():
+        raise DrawRefused(_("该任务已有人员匹配；重新匹配须说明理由并经批准。"))
+    if entity_draw_of(task) is None:
+        raise DrawRefused(_("尚无完成的正式抽取。"))
+    sources, entropy = _sources_for(sources, server_entropy, False)
+    _refuse_stale_sources(sources, supersedes)
+    frame = build_matching_frame_for(task)
+    return _announce(task=task, kind=Draw.Kind.INSPECTORS, frame=frame, user=user, sources=sources, entropy=entropy,
+                     trial=False, supersedes=supersedes, reason=reason, approver=approver)
 
 
 def _summary(frame: engine.Frame) -> dict[str, Any]:
@@ -209,20 +265,27 @@ def draw_execute(*, draw_id: int) -> str:
             raise DrawRefused("randomness not recorded")
         chain = TaskCommitment.objects.get(task=draw.task)
         code = engine.one_time_code(bytes.fromhex(chain.secret_hex), chain.chain_length, draw.iteration)
-        frame = entity_frame_from_json(unpack(draw.frame.blob), algorithm=draw.algorithm)
-        selection = engine.run_entity_draw(frame, one_time_code=code, ikm=draw.ikm_utf8)
-        _maybe_die()
-        _store_selection(draw, selection)
+        blob = unpack(draw.frame.blob)
+        if draw.kind == Draw.Kind.ENTITIES:
+            frame: Any = entity_frame_from_json(blob, algorithm=draw.algorithm)
+            result: Any = engine.run_entity_draw(frame, one_time_code=code, ikm=draw.ikm_utf8)
+            _maybe_die()
+            _store_selection(draw, result)
+            draw.selected_count = len(result.selected)
+        else:
+            frame = matching_frame_from_json(blob, algorithm=draw.algorithm)
+            result = engine.run_matching(frame, one_time_code=code, ikm=draw.ikm_utf8)
+            _maybe_die()
+            draw.selected_count = _store_assignments(draw, result)
         bundle = engine.make_bundle(
             draw=_draw_fields(draw), announcement=draw.announcement, one_time_code=code,
-            sources=draw.randomness, frame=frame, result=selection,
+            sources=draw.randomness, frame=frame, result=result,
         )
         _store_evidence(draw, bundle)
         draw.one_time_code_hex, draw.status, draw.done_at = code.hex(), Draw.Status.DONE, timezone.now()
-        draw.selected_count = len(selection.selected)
         draw.save(update_fields=["one_time_code_hex", "status", "done_at", "selected_count"])
         if not draw.trial:
-            _after_entity_draw(draw)
+            _after_draw(draw)
     return "done"
 
 
@@ -247,21 +310,52 @@ def _store_selection(draw: Draw, selection: engine.Selection) -> None:
                summary={"draw": draw.pk, "task": draw.task.code, "iteration": draw.iteration})
 
 
+def _store_assignments(draw: Draw, matching: Any) -> int:
+    from agencies.models import Department
+    from inspectors.models import Inspector
+
+    departments = dict(Department.objects.values_list("code", "id"))
+    certs = {pick.label for a in matching.assignments for pick in a.chosen}
+    inspector_ids = {
+        unicodedata.normalize("NFC", c): i for c, i in Inspector.objects.filter(cert_no__in=certs).values_list("cert_no", "id")
+    }
+    rows = [
+        DrawAssignment(
+            draw=draw, entity_id=a.entity, department_id=departments[a.department],
+            inspector_id=inspector_ids[pick.label], order_hex=pick.order_hex, is_leader=pick.leader,
+        )
+        for a in matching.assignments
+        for pick in a.chosen
+    ]
+    DrawAssignment.objects.bulk_create(rows, batch_size=5000)
+    digest = hashlib.sha256("\n".join(f"{r.entity_id}:{r.inspector_id}:{r.order_hex}" for r in rows).encode()).hexdigest()
+    audit_bulk(action="draw_matching", object_type="inspections.draw", count=len(rows), digest=digest,
+               summary={"draw": draw.pk, "task": draw.task.code, "iteration": draw.iteration,
+                        "shortfalls": sum(a.shortfall for a in matching.assignments)})
+    return len(rows)
+
+
 def _store_evidence(draw: Draw, bundle: dict[str, Any]) -> None:
     raw = json.dumps(bundle, ensure_ascii=False, sort_keys=True).encode()
+    public = _pack(engine.public_bundle(bundle)) if draw.kind == Draw.Kind.ENTITIES else None
     DrawEvidence.objects.create(
-        draw=draw, bundle=zlib.compress(raw, 6), public_bundle=_pack(engine.public_bundle(bundle)),
-        sha256_hex=hashlib.sha256(raw).hexdigest(),
+        draw=draw, bundle=zlib.compress(raw, 6), public_bundle=public, sha256_hex=hashlib.sha256(raw).hexdigest()
     )
 
 
-def _after_entity_draw(draw: Draw) -> None:
-    task = draw.task
-    if task.status == TaskStatus.READY:
-        from inspections.services import task_transition
+def _after_draw(draw: Draw) -> None:
+    from inspections.services import task_transition
 
-        task_transition(task=task, action="record_entity_draw", user=draw.randomness_by, reason=_("抽取完成"))
-    join_visits(task=task, usccs=list(draw.selections.values_list("entity_id", flat=True)))
+    task = draw.task
+    if draw.kind == Draw.Kind.ENTITIES:
+        if task.status == TaskStatus.READY:
+            task_transition(task=task, action="record_entity_draw", user=draw.randomness_by, reason=_("抽取完成"))
+        usccs = list(draw.selections.values_list("entity_id", flat=True))
+        if draw.supersedes_id:
+            VisitTask.objects.filter(task=task).exclude(visit__entity_id__in=usccs).delete()
+        join_visits(task=task, usccs=usccs)
+    elif task.status == TaskStatus.ENTITIES_DRAWN:
+        task_transition(task=task, action="record_matching", user=draw.randomness_by, reason=_("人员匹配完成"))
 
 
 def join_visits(*, task: Task, usccs: list[str]) -> int:
@@ -292,4 +386,18 @@ def _needs_a_checkable_draw(task: Task) -> str | None:
         return _("抽取的公告未早于随机数产生，不能作为正式结果。")
     if not randomness.has_external(draw.sources):
         return _("抽取没有平台操作人员无法控制的随机数来源，不能作为正式结果。")
+    return None
+
+
+@statemachine.guard("record_matching")
+def _needs_a_checkable_matching(task: Task) -> str | None:
+    draw = (
+        Draw.objects.filter(task=task, kind=Draw.Kind.INSPECTORS, trial=False, status=Draw.Status.DONE, superseded_by__isnull=True)
+        .order_by("-iteration")
+        .first()
+    )
+    if draw is None:
+        return _("尚无完成的人员匹配。")
+    if draw.randomness_at is None or draw.announced_at >= draw.randomness_at:
+        return _("人员匹配的公告未早于随机数产生，不能作为正式结果。")
     return None

@@ -226,6 +226,8 @@ class Task(models.Model):
     count = models.PositiveIntegerField(_("抽查数量"), null=True, blank=True)
     round_up = models.BooleanField(_("比例为“不低于”，按层向上取整"), default=True)
     inspectors_per_entity = models.PositiveSmallIntegerField(_("每户执法人员数"), default=2)
+    inspector_load_cap = models.PositiveSmallIntegerField(_("每名执法人员本任务最多检查户数"), default=20)
+    avoid_own_area = models.BooleanField(_("执法人员不检查本人责任区内的主体"), default=False)
     window_start = models.DateField(_("检查开始日期"))
     window_end = models.DateField(_("检查结束日期"))
     claim_deadline = models.DateField(_("认领截止日期"), null=True, blank=True)

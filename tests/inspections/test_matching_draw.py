@@ -1,0 +1,91 @@
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from agencies.models import Role
+from core.models import PublicationRecord
+from inspections import draw as engine
+from inspections.drawing import DrawRefused, draw_announce, draw_record_randomness, matching_announce, unpack
+from inspections.models import DrawAssignment
+from inspections.services import task_claim, task_publish
+from inspectors.models import ConflictDeclaration, Inspector, Leave
+from tests.factories import DepartmentFactory, person
+from tests.inspections.entities import registry
+from tests.inspections.factories import item, make_task
+
+pytestmark = pytest.mark.django_db
+TOMORROW = timezone.localdate() + dt.timedelta(days=1)
+
+
+@pytest.fixture(autouse=True)
+def _in_process(settings):
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+
+
+def _pool(dept, n):
+    return [Inspector.objects.create(department=dept, name=f"{dept.code}{i}", cert_no=f"{dept.code}-{i:04d}") for i in range(n)]
+
+
+@pytest.fixture
+def drawn(django_capture_on_commit_callbacks):
+    ga, zjj = DepartmentFactory(code="GA"), DepartmentFactory(code="ZJJ")
+    ga_user, zjj_user = person("ga", ga, Role.STAFF), person("zjj", zjj, Role.STAFF)
+    registry(120)
+    task = make_task(user=ga_user, department=ga, participants=[zjj], ratio_bp=1000, inspectors_per_entity=2)
+    task_publish(task=task, user=ga_user)
+    from inspections.models import TaskParticipant
+
+    task_claim(part=TaskParticipant.objects.get(task=task, department=zjj), user=zjj_user, items=[item(zjj, "Z1", "房屋安全")])
+    pools = {"GA": _pool(ga, 8), "ZJJ": _pool(zjj, 5)}
+    draw = draw_announce(task=task, user=ga_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        draw_record_randomness(draw=draw, raw_values=["123", "45678"], user=ga_user, today=TOMORROW)
+    task.refresh_from_db()
+    assert task.status == "entities_drawn"
+    return task, ga_user, pools, draw
+
+
+def test_matching_is_a_second_draw_whose_evidence_verifies(drawn, django_capture_on_commit_callbacks) -> None:
+    task, user, pools, entity_draw = drawn
+    drawn_entities = list(entity_draw.selections.values_list("entity_id", flat=True))
+    conflicted = pools["GA"][0]
+    ConflictDeclaration.objects.create(inspector=conflicted, entity_id=drawn_entities[0], ground="relative")  # pending
+    Leave.objects.create(inspector=pools["ZJJ"][1], start=task.window_start, end=task.window_end)
+    publications = PublicationRecord.objects.count()
+
+    match = matching_announce(task=task, user=user)
+    assert match.iteration == entity_draw.iteration + 1
+    assert match.frame_hash_hex != entity_draw.frame_hash_hex
+    assert PublicationRecord.objects.count() == publications  # inspector inputs stay staff-side
+    with django_capture_on_commit_callbacks(execute=True):
+        draw_record_randomness(draw=match, raw_values=["987", "65432"], user=user, today=TOMORROW)
+    match.refresh_from_db()
+    task.refresh_from_db()
+    assert match.status == "done" and task.status == "inspectors_matched"
+
+    rows = DrawAssignment.objects.filter(draw=match)
+    for uscc in drawn_entities:
+        team = rows.filter(entity_id=uscc)
+        assert team.count() >= 2
+        assert {"GA", "ZJJ"} <= set(team.values_list("department__code", flat=True))
+        assert team.filter(is_leader=True).count() == 1
+        assert team.values("inspector").distinct().count() == team.count()
+    assert not rows.filter(entity_id=drawn_entities[0], inspector=conflicted).exists()
+    assert not rows.filter(inspector=pools["ZJJ"][1]).exists()
+    assert max(rows.filter(inspector=i).count() for i in pools["GA"] + pools["ZJJ"]) <= task.inspector_load_cap
+
+    bundle = unpack(match.evidence.bundle)
+    assert engine.verify_bundle(bundle, match.announcement).ok
+    assert match.evidence.public_bundle is None
+    reasons = {s["reason"] for a in bundle["assignments"] for s in a["skipped"]}
+    assert reasons <= set(engine.SKIP_REASONS)
+
+
+def test_matching_waits_for_the_entity_draw(db) -> None:
+    dept = DepartmentFactory(code="GA")
+    user = person("ga", dept, Role.STAFF)
+    task = make_task(user=user, department=dept)
+    task_publish(task=task, user=user)
+    with pytest.raises(DrawRefused, match="须先完成检查对象抽取"):
+        matching_announce(task=task, user=user)
