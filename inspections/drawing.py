@@ -401,3 +401,62 @@ def _needs_a_checkable_matching(task: Task) -> str | None:
     if draw.randomness_at is None or draw.announced_at >= draw.randomness_at:
         return _("人员匹配的公告未早于随机数产生，不能作为正式结果。")
     return None
+
+
+# --- Redraws and substitutions --------------------------------------------------------------
+def may_approve_redraw(user: Any, task: Task) -> bool:
+    """A section chief of the task's department, or the joint-meeting office, approves."""
+    from agencies.models import Role
+    from agencies.selectors import department_ids, has_role
+
+    return task.department_id in department_ids(user, roles={Role.SECTION_CHIEF}) or has_role(user, Role.OFFICE)
+
+
+@transaction.atomic
+def draw_redraw(
+    *, draw: Draw, user: Any, approver: Any, reason: str, sources: list[dict[str, Any]] | None = None,
+    server_entropy: bool = False,
+) -> Draw:
+    """A new draw that supersedes ``draw``: new announcement, fresh sources, the next code."""
+    draw = Draw.objects.select_for_update().select_related("task").get(pk=draw.pk)
+    if not reason.strip():
+        raise DrawRefused(_("重新抽取须说明理由。"))
+    if draw.trial:
+        raise DrawRefused(_("试抽不能被重新抽取取代；正式抽取请走正常流程。"))
+    if Draw.objects.filter(supersedes=draw).exists():
+        raise DrawRefused(_("该抽取已被取代。"))
+    if approver is None or approver == user or not may_approve_redraw(approver, draw.task):
+        raise DrawRefused(_("重新抽取须经本部门科所长或联席办批准，且批准人不能是操作人本人。"))
+    allowed = {Draw.Kind.ENTITIES: {TaskStatus.READY, TaskStatus.ENTITIES_DRAWN},
+               Draw.Kind.INSPECTORS: {TaskStatus.ENTITIES_DRAWN, TaskStatus.INSPECTORS_MATCHED}}
+    if draw.task.status not in allowed[draw.kind]:
+        raise DrawRefused(_("任务当前状态为“%(s)s”，不能再重新抽取。") % {"s": draw.task.get_status_display()})
+    kwargs = {"task": draw.task, "user": user, "sources": sources, "server_entropy": server_entropy,
+              "supersedes": draw, "reason": reason.strip(), "approver": approver}
+    if draw.kind == Draw.Kind.ENTITIES:
+        return draw_announce(**kwargs)
+    return matching_announce(**kwargs)
+
+
+@transaction.atomic
+def assignment_substitute(*, assignment: Any, new_inspector: Any, reason: str, approver: Any) -> Any:
+    """A recorded substitution (e.g. a conflict declared after the freeze); the draw is not moved."""
+    from inspections.models import DrawAssignment, Substitution
+    from inspectors.models import ConflictDeclaration, Leave
+
+    task = assignment.draw.task
+    if not reason.strip():
+        raise DrawRefused(_("替换执法人员须说明理由。"))
+    if not may_approve_redraw(approver, task):
+        raise DrawRefused(_("替换执法人员须经本部门科所长或联席办批准。"))
+    if new_inspector.department_id != assignment.department_id or not new_inspector.is_active:
+        raise DrawRefused(_("替换人员须为同一部门的在岗执法人员。"))
+    team = set(DrawAssignment.objects.filter(draw=assignment.draw, entity_id=assignment.entity_id).values_list("inspector_id", flat=True))
+    team |= set(Substitution.objects.filter(assignment__draw=assignment.draw, assignment__entity_id=assignment.entity_id).values_list("new_inspector_id", flat=True))
+    if new_inspector.pk in team:
+        raise DrawRefused(_("该人员已在本检查组中。"))
+    if ConflictDeclaration.objects.filter(inspector=new_inspector, entity_id=assignment.entity_id).exclude(status="rejected").exists():
+        raise DrawRefused(_("该人员对此主体申报了回避。"))
+    if Leave.objects.filter(inspector=new_inspector, start__lte=task.window_end, end__gte=task.window_start).exists():
+        raise DrawRefused(_("该人员在检查期间请假。"))
+    return Substitution.objects.create(assignment=assignment, new_inspector=new_inspector, reason=reason.strip(), approved_by=approver)
