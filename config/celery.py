@@ -1,6 +1,7 @@
 import os
 
 from celery import Celery
+from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 
@@ -15,6 +16,8 @@ def _schedule(sender: Celery, **_: object) -> None:
 
     # The sweep re-queues outbox rows nobody picked up (Redis was down, a worker died).
     sender.add_periodic_task(float(settings.OUTBOX_SWEEP_SECONDS), _sweep_signature(), name="outbox-sweep")
+    # Deadline checks and reminders, every morning (Asia/Shanghai).
+    sender.add_periodic_task(crontab(hour=8, minute=30), app.signature("inspections.tasks.daily_checks"), name="daily-checks")
 
 
 def _sweep_signature():  # type: ignore[no-untyped-def]

@@ -40,6 +40,8 @@ from inspections.models import (
     DrawEvidence,
     DrawFrame,
     DrawSelection,
+    EntityList,
+    EntityListItem,
     Task,
     TaskCommitment,
     TaskStatus,
@@ -191,8 +193,8 @@ def matching_announce(
         raise DrawRefused(_("须先完成检查对象抽取，才能匹配执法人员。"))
     if supersedes is None and task.draws.filter(kind=Draw.Kind.INSPECTORS, trial=False).exists():
         raise DrawRefused(_("该任务已有人员匹配；重新匹配须说明理由并经批准。"))
-    if entity_draw_of(task) is None:
-        raise DrawRefused(_("尚无完成的正式抽取。"))
+    if entity_draw_of(task) is None and not EntityList.objects.filter(task=task).exists():
+        raise DrawRefused(_("尚无完成的正式抽取或指定名单。"))
     sources, entropy = _sources_for(sources, server_entropy, False)
     _refuse_stale_sources(sources, supersedes)
     frame = build_matching_frame_for(task)
@@ -375,6 +377,8 @@ def join_visits(*, task: Task, usccs: list[str]) -> int:
 
 @statemachine.guard("record_entity_draw")
 def _needs_a_checkable_draw(task: Task) -> str | None:
+    if task.draw_mode in (Task.DrawMode.FULL_COVERAGE, Task.DrawMode.ASSIGNED):
+        return None if EntityList.objects.filter(task=task).exists() else _("尚未登记指定检查名单。")
     draw = (
         Draw.objects.filter(task=task, kind=Draw.Kind.ENTITIES, trial=False, status=Draw.Status.DONE, superseded_by__isnull=True)
         .order_by("-iteration")
@@ -460,3 +464,33 @@ def assignment_substitute(*, assignment: Any, new_inspector: Any, reason: str, a
     if Leave.objects.filter(inspector=new_inspector, start__lte=task.window_end, end__gte=task.window_start).exists():
         raise DrawRefused(_("该人员在检查期间请假。"))
     return Substitution.objects.create(assignment=assignment, new_inspector=new_inspector, reason=reason.strip(), approved_by=approver)
+
+
+# --- Entities not drawn here ----------------------------------------------------------------
+@transaction.atomic
+def entity_list_assign(*, task: Task, user: Any, usccs: list[str], note: str) -> EntityList:
+    """Record a superior's list or a full-coverage list: labelled as such, never as a draw."""
+    from entities.models import Entity
+
+    task = Task.objects.select_for_update().get(pk=task.pk)
+    if task.draw_mode not in (Task.DrawMode.FULL_COVERAGE, Task.DrawMode.ASSIGNED):
+        raise DrawRefused(_("抽取任务的检查对象只能通过抽取产生。"))
+    if task.status != TaskStatus.READY or EntityList.objects.filter(task=task).exists():
+        raise DrawRefused(_("任务须处于“待抽取”状态，且尚未登记名单。"))
+    if not note.strip():
+        raise DrawRefused(_("请写明名单来源（如上级文号或名录库名称）。"))
+    wanted = sorted({u.strip().upper() for u in usccs if u.strip()})
+    known = set(Entity.objects.filter(uscc__in=wanted).values_list("uscc", flat=True))
+    if missing := [u for u in wanted if u not in known]:
+        raise DrawRefused(_("名单中有 %(n)s 个统一社会信用代码不在主体库中，例如 %(code)s。") % {"n": len(missing), "code": missing[0]})
+    source = EntityList.Source.SUPERIOR if task.draw_mode == Task.DrawMode.ASSIGNED else EntityList.Source.FULL_COVERAGE
+    entity_list = EntityList.objects.create(task=task, source=source, note=note.strip(), created_by=user, count=len(wanted))
+    EntityListItem.objects.bulk_create([EntityListItem(entity_list=entity_list, entity_id=u) for u in wanted], batch_size=5000)
+    audit_bulk(action="entity_list", object_type="inspections.entitylist", count=len(wanted),
+               digest=hashlib.sha256("\n".join(wanted).encode()).hexdigest(), summary={"task": task.code, "source": source})
+    from inspections.services import task_transition
+
+    task_transition(task=task, action="record_entity_draw", user=user,
+                    reason=_("指定名单（未经抽取）：%(note)s") % {"note": note.strip()})
+    join_visits(task=task, usccs=wanted)
+    return entity_list

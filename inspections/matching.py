@@ -10,6 +10,7 @@ staff-only: no inspector data reaches the public.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import unicodedata
 from typing import Any
 
@@ -17,7 +18,15 @@ from django.conf import settings
 from django.db.models import Q
 
 from inspections import draw as engine
-from inspections.models import Draw, DrawSelection, InspectionRecord, ParticipantStatus, Task, TaskItem
+from inspections.models import (
+    Draw,
+    DrawSelection,
+    EntityListItem,
+    InspectionRecord,
+    ParticipantStatus,
+    Task,
+    TaskItem,
+)
 from inspectors.models import ConflictDeclaration, Inspector, Leave
 
 
@@ -56,11 +65,20 @@ def _departments(task: Task) -> list[dict[str, Any]]:
     return result
 
 
-def build_matching_frame_for(task: Task) -> engine.MatchingFrame:
+def drawn_entities(task: Task) -> list[tuple[str, str]]:
+    """(USCC, order value) of the task's entities. A listed (not drawn) entity's order value is
+    SHA-256 of its code: it only fixes the processing order of the matching."""
     entity_draw = entity_draw_of(task)
-    if entity_draw is None:
-        raise ValueError("no entity draw")
-    entities = list(DrawSelection.objects.filter(draw=entity_draw).values_list("entity_id", "order_hex"))
+    if entity_draw is not None:
+        return list(DrawSelection.objects.filter(draw=entity_draw).values_list("entity_id", "order_hex"))
+    listed = EntityListItem.objects.filter(entity_list__task=task).values_list("entity_id", flat=True)
+    return [(u, hashlib.sha256(u.encode()).hexdigest()) for u in listed]
+
+
+def build_matching_frame_for(task: Task) -> engine.MatchingFrame:
+    entities = drawn_entities(task)
+    if not entities:
+        raise ValueError("no entities")
     usccs = [u for u, _ in entities]
     departments = _departments(task)
     certs = {c for d in departments for c in d["labels"]}

@@ -4,6 +4,8 @@ from inspections.models.draws import (  # noqa: F401
     DrawEvidence,
     DrawFrame,
     DrawSelection,
+    EntityList,
+    EntityListItem,
     InspectionRecord,
     Substitution,
     TaskCommitment,

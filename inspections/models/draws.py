@@ -253,3 +253,40 @@ class InspectionRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity_id} {self.inspected_on}"
+
+
+class EntityList(models.Model):
+    """Entities of a task that were NOT drawn here: a superior's list, or full coverage of a
+    directory. Recorded with its source and never shown as a draw."""
+
+    class Source(models.TextChoices):
+        SUPERIOR = "superior", _("上级下发名单")
+        FULL_COVERAGE = "full", _("名录库全覆盖")
+
+    task = models.OneToOneField("inspections.Task", verbose_name=_("任务"), on_delete=models.PROTECT, related_name="entity_list")
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices)
+    note = models.CharField(_("来源说明"), max_length=300)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    count = models.PositiveIntegerField(_("户数"))
+    entities = models.ManyToManyField("entities.Entity", verbose_name=_("市场主体"), through="EntityListItem", related_name="+")
+
+    class Meta:
+        verbose_name = _("指定检查名单（非抽取）")
+        verbose_name_plural = _("指定检查名单（非抽取）")
+
+    def __str__(self) -> str:
+        return f"{self.task_id} {self.get_source_display()} ({self.count})"
+
+
+class EntityListItem(models.Model):
+    entity_list = models.ForeignKey(EntityList, on_delete=models.CASCADE, related_name="items")
+    entity = models.ForeignKey("entities.Entity", on_delete=models.PROTECT, db_constraint=False, related_name="+")
+
+    class Meta:
+        verbose_name = _("指定名单条目")
+        verbose_name_plural = _("指定名单条目")
+        constraints = [models.UniqueConstraint(fields=["entity_list", "entity"], name="entity_list_item_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.entity_list_id} · {self.entity_id}"
