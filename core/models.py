@@ -273,3 +273,22 @@ class ImportJob(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk} {self.original_name}"
+
+
+class PublicationAttachment(AppendOnlyModel):
+    """A file that goes public with a record (e.g. a draw's public evidence bundle)."""
+
+    record = models.ForeignKey(PublicationRecord, verbose_name=_("公开记录"), on_delete=models.PROTECT, related_name="attachments")
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(_("类型"), max_length=100)
+    compressed = models.BinaryField(_("内容（zlib 压缩）"))
+    size = models.PositiveBigIntegerField(_("原始大小"))
+    sha256_hex = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        verbose_name = _("公开附件")
+        verbose_name_plural = _("公开附件")
+        constraints = [models.UniqueConstraint(fields=["record", "name"], name="publication_attachment_unique")]
+
+    def __str__(self) -> str:
+        return self.name

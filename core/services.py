@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import zlib
 from collections.abc import Iterable
 from typing import Any
 
@@ -10,7 +12,7 @@ from django.core.mail import send_mass_mail
 from django.db import transaction
 from django.utils import timezone
 
-from core.models import FeedItem, PublicationRecord
+from core.models import FeedItem, PublicationAttachment, PublicationRecord
 
 
 @transaction.atomic
@@ -43,6 +45,13 @@ def publication_write(
         supersedes=previous,
         withdrawn=withdrawn,
         published_at=timezone.now(),
+    )
+
+
+def publication_attach(*, record: PublicationRecord, name: str, content_type: str, content: bytes) -> PublicationAttachment:
+    return PublicationAttachment.objects.create(
+        record=record, name=name, content_type=content_type, compressed=zlib.compress(content, 6),
+        size=len(content), sha256_hex=hashlib.sha256(content).hexdigest(),
     )
 
 

@@ -353,6 +353,8 @@ def _after_draw(draw: Draw) -> None:
         if task.status == TaskStatus.READY:
             task_transition(task=task, action="record_entity_draw", user=draw.randomness_by, reason=_("抽取完成"))
         usccs = list(draw.selections.values_list("entity_id", flat=True))
+        if not task.secret:
+            publish_draw_result(draw)
         if draw.supersedes_id:
             VisitTask.objects.filter(task=task).exclude(visit__entity_id__in=usccs).delete()
         join_visits(task=task, usccs=usccs)
@@ -494,3 +496,35 @@ def entity_list_assign(*, task: Task, user: Any, usccs: list[str], note: str) ->
                     reason=_("指定名单（未经抽取）：%(note)s") % {"note": note.strip()})
     join_visits(task=task, usccs=wanted)
     return entity_list
+
+
+def publish_draw_result(draw: Draw) -> None:
+    """The result of an entity draw goes public: at once, or for a secret task when its
+    inspection starts. The public bundle hides credit-risk strata's members (DRAW.md)."""
+    from core.models import PublicationRecord
+    from core.services import publication_attach
+
+    public_id = f"draw:{draw.task.code}:{draw.iteration}"
+    current = PublicationRecord.objects.filter(public_id=public_id).order_by("-version").first()
+    if current is None or current.payload.get("result"):
+        return
+    bundle = unpack(draw.evidence.public_bundle)
+    payload = {
+        **current.payload,
+        "result": {
+            "one_time_code_hex": bundle["one_time_code_hex"], "randomness": bundle["randomness"],
+            "selected": bundle["selected"], "done_at": draw.done_at.isoformat() if draw.done_at else None,
+        },
+    }
+    record = publication_write(kind="draw", public_id=public_id, payload=payload,
+                               department_code=current.department_code, year=current.year)
+    publication_attach(record=record, name=f"{draw.task.code}-{draw.iteration}.json", content_type="application/json",
+                       content=json.dumps(bundle, ensure_ascii=False, sort_keys=True).encode())
+
+
+@statemachine.after("start_inspection")
+def _publish_secret_lists_at_start(task: Task) -> None:
+    """A secret task's drawn list becomes public when its inspection starts."""
+    if task.secret:
+        for draw in Draw.objects.filter(task=task, kind=Draw.Kind.ENTITIES, trial=False, status=Draw.Status.DONE):
+            publish_draw_result(draw)

@@ -42,6 +42,27 @@ def guard(action: str) -> Callable[[Guard], Guard]:
     return register
 
 
+Hook = Callable[[Any], None]
+_AFTER: dict[str, list[Hook]] = {}
+
+
+def after(action: str) -> Callable[[Hook], Hook]:
+    """Work that must happen with a transition, in the same transaction (e.g. publishing)."""
+    if action not in TRANSITIONS:
+        raise KeyError(action)
+
+    def register(func: Hook) -> Hook:
+        _AFTER.setdefault(action, []).append(func)
+        return func
+
+    return register
+
+
+def run_after(action: str, task: Any) -> None:
+    for hook in _AFTER.get(action, []):
+        hook(task)
+
+
 def refusal(action: str, task: Any) -> str | None:
     for check in _GUARDS.get(action, []):
         message = check(task)

@@ -156,3 +156,29 @@ def test_two_tasks_of_one_window_share_one_visit(ready_task, django_capture_on_c
     assert saved == 5
     assert Visit.objects.count() == len(selected)
     assert Visit.objects.filter(tasks=other).count() == 5
+
+
+def test_the_result_is_public_at_once_with_its_bundle_attached(ready_task, django_capture_on_commit_callbacks) -> None:
+    task, user = ready_task
+    draw = _run(draw_announce(task=task, user=user), user, django_capture_on_commit_callbacks)
+    record = PublicationRecord.objects.filter(kind="draw").order_by("-version").first()
+    assert record.version == 2 and record.supersedes is not None
+    assert [s["label"] for s in record.payload["result"]["selected"]] == list(
+        draw.selections.order_by("rank").values_list("entity_id", flat=True)
+    )
+    assert record.attachments.get().name.endswith(".json")
+
+
+def test_a_secret_tasks_list_stays_unpublished_until_the_inspection_starts(ready_task, django_capture_on_commit_callbacks) -> None:
+    task, user = ready_task
+    task.secret = True
+    task.save()
+    draw = _run(draw_announce(task=task, user=user), user, django_capture_on_commit_callbacks)
+    assert not PublicationRecord.objects.filter(kind="draw", payload__has_key="result").exists()
+    from inspections.models import Task as T
+
+    T.objects.filter(pk=task.pk).update(status="inspectors_matched")
+    task_transition(task=task, action="start_inspection", user=user)
+    latest = PublicationRecord.objects.filter(kind="draw").order_by("-version").first()
+    assert latest.payload["result"]["selected"]
+    assert draw.selections.count() == len(latest.payload["result"]["selected"])
