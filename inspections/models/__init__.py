@@ -7,6 +7,7 @@ from inspections.models.draws import (  # noqa: F401
     EntityList,
     EntityListItem,
     InspectionRecord,
+    RedrawRequest,
     Substitution,
     TaskCommitment,
     Visit,

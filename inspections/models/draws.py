@@ -290,3 +290,36 @@ class EntityListItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entity_list_id} · {self.entity_id}"
+
+
+class RedrawRequest(models.Model):
+    """An operator asks for a redraw with a reason; a section chief or the office decides."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待批准")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("不予批准")
+
+    draw = models.ForeignKey(Draw, verbose_name=_("原抽取"), on_delete=models.PROTECT, related_name="redraw_requests")
+    reason = models.TextField(_("理由"))
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("申请人"), on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField(_("申请时间"), auto_now_add=True)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("批准人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("决定时间"), null=True, blank=True)
+    decision_note = models.CharField(_("决定说明"), max_length=300, blank=True)
+    new_draw = models.OneToOneField(Draw, verbose_name=_("新抽取"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("重新抽取申请")
+        verbose_name_plural = _("重新抽取申请")
+        ordering = ["-requested_at"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(status__in=["pending", "approved", "rejected"]), name="redraw_request_status_valid"),
+            models.UniqueConstraint(fields=["draw"], condition=models.Q(status="pending"), name="one_pending_redraw_request_per_draw"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.draw_id}: {self.get_status_display()}"
