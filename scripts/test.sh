@@ -7,10 +7,11 @@ PY=.venv/bin/python
 bash scripts/services.sh
 bash scripts/browser.sh
 
-redis-cli -n 15 flushdb >/dev/null
+REDIS_TEST_DB=${REDIS_TEST_DB:-15}
+redis-cli -n "$REDIS_TEST_DB" flushdb >/dev/null
 echo "== 1/2 PostgreSQL + Redis + Celery worker + Chromium =="
 DATABASE_URL=postgres://postgres@127.0.0.1:5432/shuangsuiji \
-REDIS_URL=redis://127.0.0.1:6379/15 \
+REDIS_URL=redis://127.0.0.1:6379/$REDIS_TEST_DB \
 TEST_DATABASE_TEMPLATE=shuangsuiji_template \
   $PY -m pytest -p no:cacheprovider -v --create-db "$@"
 
