@@ -3,7 +3,16 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
-from core.models import AuditEntry, CalendarDay, CalendarYear, FeedItem, OutboxItem, PublicationRecord
+from core.models import (
+    AuditEntry,
+    CalendarDay,
+    CalendarYear,
+    FeedItem,
+    ImportJob,
+    OutboxItem,
+    PublicationAttachment,
+    PublicationRecord,
+)
 from core.workdays import calendar_changed
 
 
@@ -32,6 +41,18 @@ class PublicationRecordAdmin(ReadOnlyAdmin):
     list_display = ("public_id", "version", "kind", "department_code", "year", "withdrawn", "published_at")
     list_filter = ("kind", "withdrawn", "year")
     search_fields = ("public_id",)
+
+
+@admin.register(PublicationAttachment)
+class PublicationAttachmentAdmin(ReadOnlyAdmin):
+    list_display = ("name", "record", "content_type", "size", "sha256_hex")
+    exclude = ("compressed",)
+
+
+@admin.register(ImportJob)
+class ImportJobAdmin(ReadOnlyAdmin):
+    list_display = ("id", "kind", "department", "original_name", "mode", "status", "rows_total", "error_count", "created_at")
+    list_filter = ("kind", "status", "mode")
 
 
 @admin.register(OutboxItem)
