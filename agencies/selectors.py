@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -31,9 +32,9 @@ def has_role(user: Any, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
-def department_ids(user: Any, *, roles: set[str] | None = None) -> set[int]:
+def department_ids(user: Any, *, roles: Collection[str] | None = None) -> set[int]:
     """Departments the user works in (with a department role, or one of ``roles``)."""
-    wanted = roles or DEPARTMENT_ROLES
+    wanted = set(roles) if roles else DEPARTMENT_ROLES
     return {m.department_id for m in memberships_of(user) if m.role in wanted}
 
 

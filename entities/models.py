@@ -108,7 +108,7 @@ class Entity(models.Model):
     risk_class = models.CharField(_("信用风险分类"), max_length=1, choices=RiskClass.choices, blank=True)
     risk_date = models.DateField(_("分类日期"), null=True, blank=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
-    tags = models.ManyToManyField(Tag, verbose_name=_("标签"), through="EntityTag", blank=True, related_name="+")
+    tags: models.ManyToManyField[Tag, EntityTag] = models.ManyToManyField(Tag, verbose_name=_("标签"), through="EntityTag", blank=True, related_name="+")
 
     # Bulk imports write one audit row per batch; single edits in the admin are audited row by row.
     AUDIT_ROWS = True

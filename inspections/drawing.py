@@ -433,7 +433,7 @@ def draw_redraw(
         raise DrawRefused(_("该抽取已被取代。"))
     if approver is None or approver == user or not may_approve_redraw(approver, draw.task):
         raise DrawRefused(_("重新抽取须经本部门科所长或联席办批准，且批准人不能是操作人本人。"))
-    allowed = {Draw.Kind.ENTITIES: {TaskStatus.READY, TaskStatus.ENTITIES_DRAWN},
+    allowed: dict[str, set[str]] = {Draw.Kind.ENTITIES: {TaskStatus.READY, TaskStatus.ENTITIES_DRAWN},
                Draw.Kind.INSPECTORS: {TaskStatus.ENTITIES_DRAWN, TaskStatus.INSPECTORS_MATCHED}}
     if draw.task.status not in allowed[draw.kind]:
         raise DrawRefused(_("任务当前状态为“%(s)s”，不能再重新抽取。") % {"s": draw.task.get_status_display()})
@@ -508,7 +508,10 @@ def publish_draw_result(draw: Draw) -> None:
     current = PublicationRecord.objects.filter(public_id=public_id).order_by("-version").first()
     if current is None or current.payload.get("result"):
         return
-    bundle = unpack(draw.evidence.public_bundle)
+    public = draw.evidence.public_bundle
+    if public is None:
+        return
+    bundle = unpack(public)
     payload = {
         **current.payload,
         "result": {

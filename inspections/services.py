@@ -46,7 +46,7 @@ def task_transition(*, task: Task, action: str, user: Any = None, reason: str = 
     if current != source:
         raise TaskError(
             _("任务当前状态为“%(current)s”，不能执行“%(action)s”。")
-            % {"current": TaskStatus(current).label, "action": _label}
+            % {"current": TaskStatus(current or TaskStatus.DRAFT).label, "action": _label}
         )
     if message := statemachine.refusal(action, task):
         raise TaskError(message)

@@ -7,6 +7,8 @@ one it replaces, with a reason and an approver, and both stay visible.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -195,7 +197,7 @@ class Visit(models.Model):
     )
     window_start = models.DateField(_("检查开始日期"))
     window_end = models.DateField(_("检查结束日期"))
-    tasks = models.ManyToManyField("inspections.Task", verbose_name=_("合并的任务"), through="VisitTask", related_name="visits")
+    tasks: models.ManyToManyField[Any, VisitTask] = models.ManyToManyField("inspections.Task", verbose_name=_("合并的任务"), through="VisitTask", related_name="visits")
     planned_on = models.DateField(_("约定检查日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 
@@ -269,7 +271,7 @@ class EntityList(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
     count = models.PositiveIntegerField(_("户数"))
-    entities = models.ManyToManyField("entities.Entity", verbose_name=_("市场主体"), through="EntityListItem", related_name="+")
+    entities: models.ManyToManyField[Any, EntityListItem] = models.ManyToManyField("entities.Entity", verbose_name=_("市场主体"), through="EntityListItem", related_name="+")
 
     class Meta:
         verbose_name = _("指定检查名单（非抽取）")
