@@ -13,6 +13,21 @@ from inspections.models.draws import (  # noqa: F401
     Visit,
     VisitTask,
 )
+from inspections.models.results import (  # noqa: F401
+    CaseItem,
+    EntityFeedback,
+    FollowUp,
+    FollowUpMeasure,
+    Notice,
+    Result,
+    ResultAttachment,
+    ResultCategory,
+    ResultReview,
+    TeamMember,
+    TrainingAttendance,
+    TrainingSession,
+    Violation,
+)
 from inspections.models.tasks import (  # noqa: F401
     AnnualPlan,
     Campaign,
