@@ -5,8 +5,14 @@ from typing import Any
 from core.models import OutboxItem
 from core.outbox import outbox_handler
 from inspections.drawing import draw_execute
+from inspections.results import result_publish
 
 
 @outbox_handler("inspections.run_draw")
 def run_draw(item: OutboxItem) -> dict[str, Any]:
     return {"draw": item.payload["draw"], "outcome": draw_execute(draw_id=item.payload["draw"])}
+
+
+@outbox_handler("inspections.publish_result")
+def publish_result(item: OutboxItem) -> dict[str, Any]:
+    return {"result": item.payload["result"], "outcome": result_publish(result_id=item.payload["result"])}
