@@ -160,7 +160,7 @@ def public_result(result: Result) -> dict[str, Any]:
         "抽查计划编号": plan.code if plan else "", "抽查计划名称": plan.title if plan else "",
         "抽查任务编号": task.code, "抽查任务名称": task.title, "抽查类型": task.get_scope_display(),
         "抽查机关": departments, "抽查完成日期": str(result.inspected_on or ""), "检查事项": result.item.name,
-        "检查结果": wording, "统一社会信用代码": result.entity_id,
+        "检查结果": wording, "统一社会信用代码": result.entity_id, "主体名称": result.entity.name,
     }
 
 
@@ -179,7 +179,8 @@ def result_publish(*, result_id: int) -> str:
     publication_write(
         kind="result", public_id=public_id, payload=payload, department_code=result.department.code,
         year=result.task.year, street=result.entity.region_id, category=result.categories[0] if result.categories else "",
-        filter_keys={"categories": result.categories, "departments": [result.department.code]},
+        filter_keys={"categories": result.categories, "departments": [result.department.code],
+                     "uscc": result.entity_id, "name": result.entity.name},
     )
     return "published"
 
