@@ -38,6 +38,9 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem("assessment", _("考核"), "agencies:assessment"))
     if Role.SUPERIOR in roles:
         items.append(NavItem("superior", _("上级任务"), "agencies:superior"))
+    if roles & (DEPARTMENT_ROLES | {Role.OFFICE, Role.DISCIPLINE}):
+        items.append(NavItem("entities", _("市场主体"), "entities:list"))
+        items.append(NavItem("inspectors", _("执法人员"), "inspectors:list"))
     items.append(NavItem("feed", _("工作通知"), "core:feed"))
     items.append(NavItem("public", _("公示"), "publicity:home"))
     if user.is_staff:

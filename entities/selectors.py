@@ -8,7 +8,19 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, QuerySet
 
-from entities.models import DirectoryEntry, Entity, EntityTag
+from agencies.selectors import department_ids, sees_all_departments
+from entities.models import (
+    AbnormalListing,
+    AnnualReport,
+    Directory,
+    DirectoryEntry,
+    Entity,
+    EntityStatus,
+    EntityTag,
+    Industry,
+    Region,
+    Tag,
+)
 
 PAGE_SIZE = 50
 COUNT_CAP = 10_000
@@ -67,3 +79,102 @@ def entity_count(*, filters: EntityFilters, cap: int = COUNT_CAP) -> tuple[int, 
 
 def entity_detail(*, uscc: str) -> Any:
     return Entity.objects.select_related("region", "industry").filter(uscc=uscc).first()
+
+
+# --- Added for the staff pages and the directories (entities.views) ---------------------------
+def entity_page_before(*, filters: EntityFilters, before: str, size: int = PAGE_SIZE) -> list[Entity]:
+    """The page that ends just before ``before``, in 统一社会信用代码 order (for "上一页")."""
+    qs = entity_queryset(filters=filters).select_related("region", "industry").filter(uscc__lt=before)
+    rows = list(qs.order_by("-uscc")[:size])
+    rows.reverse()
+    return rows
+
+
+def entity_names(*, codes: set[str]) -> dict[str, str]:
+    return dict(Entity.objects.filter(uscc__in=codes).values_list("uscc", "name"))
+
+
+def entity_tags(*, uscc: str) -> QuerySet[Tag]:
+    return Tag.objects.filter(Exists(EntityTag.objects.filter(entity_id=uscc, tag_id=OuterRef("code"))))
+
+
+def entity_annual_reports(*, uscc: str) -> QuerySet[AnnualReport]:
+    return AnnualReport.objects.filter(entity_id=uscc).order_by("-year")
+
+
+def entity_abnormal_listings(*, uscc: str) -> QuerySet[AbnormalListing]:
+    return AbnormalListing.objects.filter(entity_id=uscc).order_by("-listed_on", "-pk")
+
+
+def industry_divisions() -> QuerySet[Industry]:
+    """GB/T 4754 divisions (大类), the level entities are coded at."""
+    return Industry.objects.exclude(code__regex=r"^[A-Z]$")
+
+
+def industry_list() -> QuerySet[Industry]:
+    return Industry.objects.all()
+
+
+def town_list() -> QuerySet[Region]:
+    return Region.objects.filter(level=Region.Level.TOWN)
+
+
+def tag_list() -> QuerySet[Tag]:
+    return Tag.objects.all()
+
+
+def directories_for_user(*, user: Any) -> QuerySet[Directory]:
+    """The directories a person reads: their departments' own; every department's for oversight."""
+    qs = Directory.objects.select_related("department")
+    if sees_all_departments(user):
+        return qs
+    return qs.filter(department_id__in=department_ids(user))
+
+
+def entity_directory_entries(*, user: Any, uscc: str) -> QuerySet[DirectoryEntry]:
+    """The entity's entries in the directories the person reads."""
+    readable = directories_for_user(user=user).values("pk")
+    return (
+        DirectoryEntry.objects.filter(entity_id=uscc, directory_id__in=readable)
+        .select_related("directory", "directory__department")
+        .order_by("directory__department__code", "directory__code")
+    )
+
+
+def directory_entry_page(*, directory: Directory, after: str = "", size: int = PAGE_SIZE) -> list[DirectoryEntry]:
+    """One page of a directory in 统一社会信用代码 order; the (directory, entity) unique index serves it."""
+    qs = DirectoryEntry.objects.filter(directory=directory).select_related("entity")
+    if after:
+        qs = qs.filter(entity_id__gt=after)
+    return list(qs.order_by("entity_id")[:size])
+
+
+def directory_entry_count(*, directory: Directory, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    ids = DirectoryEntry.objects.filter(directory=directory).order_by().values("pk")[: cap + 1]
+    n = ids.count()
+    return min(n, cap), n > cap
+
+
+def rule_queryset(*, rule: dict[str, Any]) -> QuerySet[Entity]:
+    """Entities in business (存续) that match every non-empty part of a directory rule.
+
+    Within a part any value matches: {"tags": ["hotel", "food-licence"], "entity_types":
+    ["enterprise"]} is enterprises tagged hotel or food-licence. Industries may be divisions
+    ("62") or whole sections ("H"). An empty rule matches nothing, never the whole registry.
+    """
+    tags = [str(t) for t in rule.get("tags") or []]
+    industries = [str(c) for c in rule.get("industries") or []]
+    types = [str(t) for t in rule.get("entity_types") or []]
+    if not (tags or industries or types):
+        return Entity.objects.none()
+    qs = Entity.objects.filter(status=EntityStatus.ACTIVE)
+    if tags:
+        qs = qs.filter(Exists(EntityTag.objects.filter(entity_id=OuterRef("uscc"), tag_id__in=tags)))
+    if industries:
+        sections = [c for c in industries if len(c) == 1]
+        codes = {c for c in industries if len(c) > 1}
+        codes |= set(industry_divisions().filter(section__in=sections).values_list("code", flat=True))
+        qs = qs.filter(industry_id__in=sorted(codes))
+    if types:
+        qs = qs.filter(entity_type__in=types)
+    return qs
