@@ -58,6 +58,9 @@ class Inspector(models.Model):
     is_active = models.BooleanField(_("在岗"), default=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    # ID numbers and phones are recorded in the audit trail by digest only.
+    AUDIT_MASKED = frozenset({"id_number", "phone"})
+
     class Meta:
         verbose_name = _("执法检查人员")
         verbose_name_plural = _("执法检查人员")

@@ -79,3 +79,13 @@ def test_verify_audit_passes_on_the_demo_data(capsys) -> None:
     call_command("seed_demo")
     call_command("verify_audit")
     assert "审计链完好" in capsys.readouterr().out
+
+
+def test_personal_data_is_recorded_in_the_trail_by_digest_only() -> None:
+    from inspectors.models import Inspector
+
+    dept = Department.objects.create(code="TX", name="测试局")
+    Inspector.objects.create(department=dept, name="张三", cert_no="X-1", id_number="370113199001011234", phone="13800138000")
+    entry = AuditEntry.objects.filter(object_type="inspectors.inspector").get()
+    assert "370113199001011234" not in str(entry.changes) and "13800138000" not in str(entry.changes)
+    assert entry.changes["id_number"].startswith("sha256:")
