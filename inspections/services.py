@@ -55,6 +55,7 @@ def task_transition(*, task: Task, action: str, user: Any = None, reason: str = 
         raise TaskError(_("任务状态已被他人更改，请刷新后重试。"))
     TaskTransition.objects.create(task=task, action=action, from_status=source, to_status=target, actor=user, reason=reason)
     task.status = target
+    statemachine.run_after(action, task)
     return task
 
 

@@ -20,6 +20,7 @@ def test_check_deploy_with_production_settings_prints_no_warning() -> None:
         "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/shuangsuiji",
     }
     env.pop("REDIS_URL", None)
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)  # a test-only switch; deployment must not have it
     proc = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
