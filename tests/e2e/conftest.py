@@ -20,7 +20,7 @@ def pytest_collection_modifyitems(items):  # type: ignore[no-untyped-def]
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():  # type: ignore[no-untyped-def]
     from playwright.sync_api import sync_playwright
 
