@@ -243,8 +243,12 @@ def make_bundle(
     sources: Sequence[Mapping[str, Any]],
     frame: Frame | MatchingFrame,
     result: Selection | Matching,
+    frame_json: Json | None = None,
 ) -> Json:
     """Assemble the full (staff) ``draw-evidence/1`` bundle of one draw.
+
+    ``frame_json`` may pass the frame's JSON as already stored (``frame_to_json(frame)``), to
+    avoid building it twice for frames of millions of labels; its hash must match ``frame``.
 
     ``draw`` carries id, iteration, created_at, supersedes and reason; kind and task_code come
     from the frame. ``sources`` are the collected values: {"kind", "description", "value",
@@ -252,6 +256,8 @@ def make_bundle(
     """
     if result.frame_hash_hex != frame.hash_hex or announcement.get("frame_hash_hex") != frame.hash_hex:
         raise DrawError("the result, the announcement and the frame must share one frame hash")
+    if frame_json is not None and frame_json.get("hash_hex") != frame.hash_hex:
+        raise DrawError("the stored frame JSON is not this frame")
     draw_json = {name: draw.get(name) for name in DRAW_FIELDS}
     draw_json.update({k: v for k, v in draw.items() if k not in DRAW_FIELDS})
     draw_json["kind"] = frame.kind
@@ -263,7 +269,7 @@ def make_bundle(
         "announcement": copy.deepcopy(dict(announcement)),
         "one_time_code_hex": one_time_code.hex(),
         "randomness": randomness_json(sources),
-        "frame": frame_to_json(frame),
+        "frame": frame_json if frame_json is not None else frame_to_json(frame),
         "selected": selection_json(result) if isinstance(result, Selection) else [],
     }
     if isinstance(result, Matching):
