@@ -160,7 +160,7 @@ def verify_chain(*, chunk_size: int = 2000) -> ChainReport:
 # --- Recording model changes ----------------------------------------------------------------
 def snapshot(instance: models.Model) -> dict[str, Any]:
     data: dict[str, Any] = {}
-    masked = getattr(type(instance), "AUDIT_MASKED", frozenset())
+    masked: frozenset[str] = getattr(type(instance), "AUDIT_MASKED", frozenset())
     for field in instance._meta.concrete_fields:
         if field.name in SECRET_FIELDS:
             continue

@@ -29,7 +29,8 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
         objs = [model(**dict(zip(fields, row, strict=True))) for row in rows]
         model._default_manager.bulk_create(objs, batch_size=2000)
         return len(objs)
-    columns = [model._meta.get_field(f.removesuffix("_id") if f.endswith("_id") else f).column for f in fields]
+    by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
+    columns = [by_attname[f] for f in fields]
     buffer = io.StringIO()
     count = 0
     for row in rows:
