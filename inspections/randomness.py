@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-EXTERNAL_KINDS = {"lottery", "beacon", "witness"}
+EXTERNAL_KINDS = {"lottery", "beacon", "ceremony"}
 
 
 class SourceError(Exception):
@@ -57,7 +57,7 @@ def witness_source(*, witness: str, ceremony: dt.date, count: int) -> dict[str, 
     if not witness.strip():
         raise SourceError(_("现场摇号须写明见证人姓名。"))
     return {
-        "kind": "witness",
+        "kind": "ceremony",
         "witness": witness.strip(),
         "date": ceremony.isoformat(),
         "count": count,
@@ -97,7 +97,7 @@ def has_external(sources: list[dict[str, Any]]) -> bool:
 def parse_value(source: dict[str, Any], raw: str, *, today: dt.date) -> list[int] | str:
     """Check one value as entered (or fetched) against its announced source."""
     kind, text = source["kind"], raw.strip()
-    if kind in {"lottery", "witness"} and dt.date.fromisoformat(source["date"]) > today:
+    if kind in {"lottery", "ceremony"} and dt.date.fromisoformat(source["date"]) > today:
         raise SourceError(_("%(desc)s 尚未产生，不能提前录入。") % {"desc": source["description"]})
     if kind == "lottery":
         digits = LOTTERIES[source["lottery"]].digits
@@ -105,7 +105,7 @@ def parse_value(source: dict[str, Any], raw: str, *, today: dt.date) -> list[int
         if not re.fullmatch(rf"\d{{{digits}}}", compact):
             raise SourceError(_("%(desc)s 应为 %(n)s 位数字。") % {"desc": source["description"], "n": digits})
         return [int(compact)]
-    if kind == "witness":
+    if kind == "ceremony":
         numbers = [int(n) for n in re.findall(r"\d+", text)]
         if len(numbers) != int(source["count"]) or any(n > 99 for n in numbers):
             raise SourceError(_("应录入 %(n)s 个 0–99 的号码。") % {"n": source["count"]})
