@@ -30,6 +30,10 @@ def nav_items(user: Any) -> list[NavItem]:
     roles = roles_of(user)
     if roles & DEPARTMENT_ROLES:
         items.append(NavItem("workspace", _("工作台"), "agencies:workspace"))
+        items.append(NavItem("tasks", _("抽查任务"), "inspections:tasks"))
+        items.append(NavItem("items", _("事项与计划"), "inspections:items"))
+    if roles & {Role.STAFF, Role.DEPT_ADMIN}:
+        items.append(NavItem("imports", _("导入"), "imports:home"))
     if Role.OFFICE in roles:
         items.append(NavItem("office", _("联席办"), "agencies:office"))
     if Role.DISCIPLINE in roles:

@@ -213,6 +213,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Several models have a "status" field with different choices: name each set once.
+    "ENUM_NAME_OVERRIDES": {
+        "TaskStatusEnum": "inspections.models.tasks.TaskStatus",
+        "PlanStatusEnum": "inspections.models.tasks.AnnualPlan.Status",
+        "ParticipantStatusEnum": "inspections.models.tasks.ParticipantStatus",
+    },
 }
 
 # --- Security -------------------------------------------------------------------------------

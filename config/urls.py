@@ -9,10 +9,15 @@ from rest_framework.routers import DefaultRouter
 
 from agencies import api as agencies_api
 from agencies import views as agencies_views
+from inspections import api as inspections_api
 
 router = DefaultRouter()
 router.register("departments", agencies_api.DepartmentViewSet, basename="department")
 router.register("sections", agencies_api.SectionViewSet, basename="section")
+router.register("items", inspections_api.ItemViewSet, basename="item")
+router.register("plans", inspections_api.PlanViewSet, basename="plan")
+router.register("campaigns", inspections_api.CampaignViewSet, basename="campaign")
+router.register("tasks", inspections_api.TaskViewSet, basename="task")
 
 admin.site.site_header = admin.site.site_title = str(settings.PROJECT_NAME)
 
@@ -31,4 +36,7 @@ urlpatterns = [
     path("", include("agencies.urls")),
     path("entities/", include("entities.urls")),
     path("inspectors/", include("inspectors.urls")),
+    path("imports/", include("agencies.import_urls")),
+    path("", include("inspections.urls")),
+    path("", include("inspections.draw_urls")),
 ]

@@ -18,3 +18,4 @@ def verify_audit(item: OutboxItem) -> dict[str, Any]:
         "first_bad_seq": report.first_bad_seq,
         "reason": report.reason,
     }
+from core import import_handlers  # noqa: E402,F401

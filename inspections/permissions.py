@@ -73,7 +73,15 @@ def access_task(*, user: Any, pk: int, write: bool = False) -> Task:
         if task.department_id not in department_ids(user, roles=WRITER_ROLES):
             raise Http404
         return task
-    if not (department_ids(user) & task_department_ids(task) or sees_all_departments(user)):
+    if sees_all_departments(user):
+        return task
+    mine = department_ids(user)
+    if task.status == "draft":
+        # A draft is the initiator's own until it is published: invitations are not out yet.
+        if task.department_id not in mine:
+            raise Http404
+        return task
+    if not mine & task_department_ids(task):
         raise Http404
     return task
 

@@ -66,7 +66,7 @@ def test_search_by_name_or_certificate_number(cast, client) -> None:
 
 def test_filters_section_field_active_and_on_leave_today(cast, client) -> None:
     section = Section.objects.get(department=cast.dept_a)
-    food = Field.objects.create(code="food", name="食品")
+    food = Field.objects.get_or_create(code="food", defaults={"name": "食品"})[0]
     in_section = make_inspector(cast.dept_a, name="科里的", section=section)
     expert = make_inspector(cast.dept_a, name="懂食品的")
     expert.fields.add(food)
@@ -108,7 +108,7 @@ def test_keyset_pages_forward_and_back(cast, client, monkeypatch) -> None:
 
 def test_edit_three_people(cast, client) -> None:
     section = Section.objects.get(department=cast.dept_a)
-    food = Field.objects.create(code="food", name="食品")
+    food = Field.objects.get_or_create(code="food", defaults={"name": "食品"})[0]
     inspector = make_inspector(cast.dept_a)
     url = f"/inspectors/{inspector.pk}/edit/"
     data = {"section": section.pk, "fields_": ["food"], "is_expert": "1", "expert_field": "food", "home_area": "370113001",
@@ -127,7 +127,7 @@ def test_edit_three_people(cast, client) -> None:
 
 
 def test_an_expert_field_needs_an_expert(cast, client) -> None:
-    Field.objects.create(code="food", name="食品")
+    Field.objects.get_or_create(code="food", defaults={"name": "食品"})[0]
     inspector = make_inspector(cast.dept_a)
     client.force_login(cast.alice)
     page = client.post(f"/inspectors/{inspector.pk}/edit/", {"is_expert": "0", "expert_field": "food", "is_active": "1"})

@@ -1,3 +1,0 @@
-"""Import pages (upload, preview, progress, error report). Filled in by the imports work."""
-
-urlpatterns: list = []
