@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-
 SCREENSHOTS = Path(__file__).parent / "screenshots"
 CHROMIUM_ARGS = [
     "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
