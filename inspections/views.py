@@ -293,7 +293,8 @@ def task_import(request: HttpRequest) -> HttpResponse:
 
 
 def _steps(task: Task) -> list[dict[str, Any]]:
-    here = selectors.TASK_PATH.index(task.status) if task.status in selectors.TASK_PATH else -1
+    path = [str(s) for s in selectors.TASK_PATH]
+    here = path.index(task.status) if task.status in path else -1
     return [
         {"label": s.label, "state": "done" if i < here else "current" if i == here else "todo"}
         for i, s in enumerate(selectors.TASK_PATH)
