@@ -48,3 +48,32 @@ def send_matching_reminders(*, today: dt.date | None = None) -> int:
         )
         sent += 1
     return sent
+
+
+def send_claim_reminders(*, today: dt.date | None = None) -> int:
+    """Invited departments hear of a claim deadline the working day before it and on the day;
+    the initiator hears of every department still silent once it has passed. Once a day each."""
+    from inspections.models import ParticipantStatus, TaskParticipant
+
+    today = today or timezone.localdate()
+    sent = 0
+    pending = TaskParticipant.objects.filter(
+        status=ParticipantStatus.INVITED, task__status=TaskStatus.PUBLISHED, task__claim_deadline__isnull=False
+    ).select_related("task", "task__department", "department")
+    for part in pending:
+        task, deadline = part.task, part.task.claim_deadline
+        url = f"/tasks/{task.pk}/"
+        if today > deadline:
+            target, kind = task.department, "claim_overdue"
+            title = _("%(dept)s 未在 %(date)s 前认领：%(title)s") % {"dept": part.department.name, "date": deadline, "title": task.title}
+        elif add_working_days(today, 1).date >= deadline:
+            target, kind = part.department, "claim_due"
+            title = _("认领截止提醒：%(title)s 须在 %(date)s 前认领") % {"title": task.title, "date": deadline}
+        else:
+            continue
+        if FeedItem.objects.filter(kind=kind, url=url, title=title, created_at__date=timezone.localdate()).exists():
+            continue
+        people = users_with_roles(department=target, roles={Role.STAFF, Role.DEPT_ADMIN, Role.LIAISON})
+        feed_post(recipients=people, kind=kind, url=url, department=task.department, title=title)
+        sent += 1
+    return sent

@@ -55,3 +55,18 @@ def test_a_reminder_goes_out_once_matching_is_two_working_days_late(listed_task,
     assert send_matching_reminders(today=dt.date(2026, 10, 9)) == 1
     assert send_matching_reminders(today=dt.date(2026, 10, 9)) == 0  # once a day
     assert FeedItem.objects.filter(recipient=user, kind="matching_overdue").count() == 1
+
+
+def test_claim_deadlines_reach_the_invited_and_then_the_initiator(official_calendar) -> None:
+    from inspections.reminders import send_claim_reminders
+
+    ga, zjj = DepartmentFactory(code="GA"), DepartmentFactory(code="ZJJ")
+    ga_user, zjj_user = person("ga", ga, Role.STAFF), person("zjj", zjj, Role.STAFF)
+    task = make_task(user=ga_user, department=ga, participants=[zjj], claim_deadline=dt.date(2026, 10, 9))
+    task_publish(task=task, user=ga_user)
+    assert send_claim_reminders(today=dt.date(2026, 9, 30)) == 0  # next working day is 8 Oct
+    assert send_claim_reminders(today=dt.date(2026, 10, 8)) == 1
+    assert zjj_user.feed_items.filter(kind="claim_due").count() == 1
+    assert send_claim_reminders(today=dt.date(2026, 10, 8)) == 0  # once a day
+    assert send_claim_reminders(today=dt.date(2026, 10, 12)) == 1
+    assert ga_user.feed_items.filter(kind="claim_overdue").count() == 1
