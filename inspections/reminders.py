@@ -62,6 +62,8 @@ def send_claim_reminders(*, today: dt.date | None = None) -> int:
     ).select_related("task", "task__department", "department")
     for part in pending:
         task, deadline = part.task, part.task.claim_deadline
+        if deadline is None:
+            continue
         url = f"/tasks/{task.pk}/"
         if today > deadline:
             target, kind = task.department, "claim_overdue"
