@@ -159,3 +159,29 @@ def seed(out: Any) -> None:
     _task(out, d["SCJG"], "特种设备使用单位抽查（市局部署）", [items["SCJG-004"]], source=Task.Source.SUPERIOR,
           superior=d["SSCJ"], superior_ref=f"济市监随机〔{year}〕3号", filters={"tags": ["special-equipment"]},
           sampling=Task.Sampling.COUNT, count=10, ratio_bp=None)
+
+
+@demo_step(40, "inspections: draws and matchings for the ready demo tasks")
+def seed_draws(out: Any) -> None:
+    """Real draws through the services: announcement, then the day's lottery numbers, then the
+    selection. The outbox item queued by draw_record_randomness finds the work done later."""
+    from inspections.drawing import draw_announce, draw_execute, draw_record_randomness, matching_announce
+    from inspections.models import Draw
+    from inspections.randomness import lottery_source
+
+    today = timezone.localdate()
+    for title, numbers, match in (("餐饮服务单位联合抽查", ("318", "50927"), True), ("企业信息公示情况抽查（第一批）", ("604", "21736"), False)):
+        task = Task.objects.filter(title=title).first()
+        if task is None or task.status != "ready" or Draw.objects.filter(task=task).exists():
+            continue
+        user = _clerk(task.department.code)
+        sources = [lottery_source("fc3d", today), lottery_source("pl5", today)]
+        draw = draw_announce(task=task, user=user, sources=sources)
+        draw_record_randomness(draw=draw, raw_values=list(numbers), user=user, today=today)
+        draw_execute(draw_id=draw.pk)
+        task.refresh_from_db()
+        if match and task.status == "entities_drawn":
+            matching = matching_announce(task=task, user=user, sources=[lottery_source("pl3", today)])
+            draw_record_randomness(draw=matching, raw_values=["729"], user=user, today=today)
+            draw_execute(draw_id=matching.pk)
+        out.write(f"  {task.code}: {Draw.objects.filter(task=task, status='done').count()} draw(s) done\n")

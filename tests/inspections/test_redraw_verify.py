@@ -113,3 +113,11 @@ def test_a_forged_bundle_with_recomputed_hashes_is_caught_against_the_recorded_a
     path.write_text(json.dumps(forged, ensure_ascii=False), encoding="utf-8")
     with pytest.raises(CommandError):  # ...but not with what was announced before the randomness
         call_command("verify_draw", str(path))
+
+
+def test_verify_draw_confirms_every_draw_in_the_demo_data(capsys) -> None:
+    call_command("seed_demo")
+    assert Draw.objects.filter(status="done").count() >= 3
+    assert Draw.objects.filter(status="done", kind="inspectors").exists()
+    call_command("verify_draw", "--all")
+    assert "completed draws verify" in capsys.readouterr().out
