@@ -24,3 +24,13 @@ def steps() -> list[tuple[int, str, DemoStep]]:
 
     autodiscover_modules("demo")
     return sorted(_STEPS, key=lambda s: s[0])
+
+
+@demo_step(1, "core: the official working-day calendar")
+def _calendar(out: Any) -> None:
+    from core.models import CalendarDay, CalendarYear
+    from core.workdays import calendar_changed, seed_from_chinese_calendar
+
+    if not CalendarYear.objects.exists():  # seeded by migration; a flushed test database lacks it
+        seed_from_chinese_calendar(CalendarDay, CalendarYear)
+        calendar_changed()

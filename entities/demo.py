@@ -30,6 +30,13 @@ DIRECTORY_RULES = {  # department: rule for its main directory
 def seed(out: Any) -> None:
     from entities.management.commands.gen_registry import RegistryGenerator, town_names
 
+    from entities import codes
+    from entities.models import Industry, Region, Tag
+
+    if not Region.objects.exists():  # a flushed test database: the code tables come back
+        codes.load_industries(Industry)
+        codes.load_regions(Region)
+        codes.load_tags(Tag)
     have = Entity.objects.count()
     if have < DEMO_ENTITIES:
         generator = RegistryGenerator(seed=20260101, towns=town_names())

@@ -44,7 +44,8 @@ def test_each_demo_role_logs_in_and_sees_its_own_navigation_in_chinese(page, dem
 
 def test_the_language_switch_gives_english(page, demo) -> None:
     login(page, demo, "office", DEMO_PASSWORD)
-    page.select_option("#lang-select", "en")  # app.js submits the form on change
+    with page.expect_navigation():
+        page.select_option("#lang-select", "en")  # app.js submits the form on change
     page.wait_for_load_state("networkidle")
     assert page.locator("html").get_attribute("lang") == "en"
     nav_text = page.locator("nav.mainnav").inner_text()
