@@ -277,3 +277,13 @@ DRAW_BEACON_URL = os.environ.get("DRAW_BEACON_URL", "")
 DRAW_KILL_ONCE_FILE = os.environ.get("DRAW_KILL_ONCE_FILE", "")
 # No repeat of an inspector on the same entity and item within this many years.
 DRAW_REPEAT_YEARS = int(os.environ.get("DRAW_REPEAT_YEARS", "1"))
+
+# --- Public site and open data (publicity) ---------------------------------------------------
+# Requests per client address to /api/public/ ("120/min", "10/s", "5000/day"; empty: no limit).
+PUBLIC_RATE_LIMIT = os.environ.get("PUBLIC_RATE_LIMIT", "120/min")
+# Whole public pages are cached this long for anonymous visitors (0 turns caching off); every
+# new publication record makes them stale at once (publicity.signals bumps a version).
+PUBLIC_CACHE_SECONDS = int(os.environ.get("PUBLIC_CACHE_SECONDS", "600"))
+# Objections (异议) per client address and per notice code per day.
+OBJECTION_DAILY_LIMIT = int(os.environ.get("OBJECTION_DAILY_LIMIT", "5"))
+# --- end publicity ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ urlpatterns = [
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/me/", agencies_api.MeView.as_view(), name="api-me"),
+    path("api/public/", include("publicity.api_urls")),
     path("api/", include(router.urls)),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
@@ -37,6 +38,7 @@ urlpatterns = [
     path("entities/", include("entities.urls")),
     path("inspectors/", include("inspectors.urls")),
     path("imports/", include("agencies.import_urls")),
+    path("objections/", include("inspections.objection_urls")),
     path("", include("inspections.urls")),
     path("", include("inspections.draw_urls")),
 ]

@@ -28,9 +28,8 @@ DIRECTORY_RULES = {  # department: rule for its main directory
 
 @demo_step(20, "entities: registry of about 20,000 entities and the departments' directories")
 def seed(out: Any) -> None:
-    from entities.management.commands.gen_registry import RegistryGenerator, town_names
-
     from entities import codes
+    from entities.management.commands.gen_registry import RegistryGenerator, town_names
     from entities.models import Industry, Region, Tag
 
     if not Region.objects.exists():  # a flushed test database: the code tables come back

@@ -105,6 +105,7 @@ from inspections.models import (  # noqa: E402
     FollowUp,
     InspectionRecord,
     Notice,
+    Objection,
     RedrawRequest,
     Result,
     ResultAttachment,
@@ -156,6 +157,6 @@ class DrawAssignmentAdmin(ReadOnlyAdmin):
     show_full_result_count = False
 
 
-for model in (PlanBatch, TaskItem, TaskParticipant, TaskTransition, Substitution, RedrawRequest, EntityList, Visit, InspectionRecord, TeamMember, Notice, Result,
+for model in (PlanBatch, TaskItem, TaskParticipant, TaskTransition, Objection, Substitution, RedrawRequest, EntityList, Visit, InspectionRecord, TeamMember, Notice, Result,
               ResultReview, ResultAttachment, FollowUp, CaseItem, EntityFeedback, TrainingSession, TrainingAttendance):
     admin.site.register(model, ReadOnlyAdmin)
