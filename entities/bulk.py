@@ -27,6 +27,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import IO, Any
 
@@ -208,11 +209,14 @@ def _directory_sql() -> str:
 
 
 # Tags a row lists replace the entity's tags. Entities whose tag set changed but whose columns
-# did not are "touched": counted as updated, and their updated_at moves.
+# did not are "touched": counted as updated, and their updated_at moves. Entities the merge just
+# created had no tags to remove; ``NOT IN (SELECT ... FROM up)`` is a hashed lookup in the merge's
+# own output, cheap beside a probe of the tag index for every new entity.
 PG_TAGS_CTE = f"""
 del AS (
   DELETE FROM {{et}} t USING {STAGE} s
   WHERE s.tags IS NOT NULL AND t.entity_id = s.uscc AND t.tag_id <> ALL (string_to_array(s.tags, ','))
+    AND s.uscc NOT IN (SELECT uscc FROM up WHERE is_new)
   RETURNING t.entity_id
 ), ins AS (
   INSERT INTO {{et}} (entity_id, tag_id)
@@ -222,7 +226,8 @@ del AS (
   RETURNING entity_id
 ), touched AS (
   INSERT INTO {TOUCHED} (entity_id)
-  SELECT entity_id FROM del UNION SELECT entity_id FROM ins EXCEPT SELECT uscc FROM up
+  SELECT DISTINCT entity_id FROM (SELECT entity_id FROM del UNION ALL SELECT entity_id FROM ins) AS x
+  WHERE entity_id NOT IN (SELECT uscc FROM up)
   RETURNING 1
 )"""
 
@@ -361,6 +366,7 @@ def _plain(value: Any) -> Any:
 
 # --- The reading thread (PostgreSQL) ------------------------------------------------------
 _END, _BATCH_END = object(), object()
+_CODE = itemgetter(slice(0, 18))  # sorting on the code alone is about twice as fast as on the line
 
 
 class _Reader:
@@ -384,10 +390,10 @@ class _Reader:
     def _produce(self, language: str | None) -> None:
         try:
             with translation.override(language):
-                batch: list[str] = []
+                batch: list[bytes] = []
                 read_before, size = 0, min(FIRST_BATCH_ROWS, BATCH_ROWS)
                 for _clean, line in self.run.cleaned():
-                    batch.append(line)
+                    batch.append(line.encode())  # once: for the digest, the sort and the COPY
                     if len(batch) >= size:
                         self._send(batch, read_before, self.run.rows)
                         batch, read_before, size = [], self.run.rows, min(size * 2, BATCH_ROWS)
@@ -398,17 +404,17 @@ class _Reader:
         except BaseException as exc:  # handed to the main thread, which raises it
             self._put(exc)
 
-    def _send(self, lines: list[str], read_before: int, read_after: int) -> None:
+    def _send(self, lines: list[bytes], read_before: int, read_after: int) -> None:
         """Hand over one batch; each chunk carries how far into the file it brings the COPY."""
         if not lines:
             return
-        self.run.digest.update("".join(lines).encode())  # file order, as on SQLite
-        lines.sort()  # each line starts with its 18-character code: this is code order
+        self.run.digest.update(b"".join(lines))  # file order, as on SQLite
+        lines.sort(key=_CODE)  # each line starts with its 18-character code
         span = read_after - read_before
         for i in range(0, len(lines), CHUNK_ROWS):
             chunk = lines[i:i + CHUNK_ROWS]
             reached = read_before + span * (i + len(chunk)) // len(lines)
-            self._put(("".join(chunk).encode(), len(chunk), reached))
+            self._put((b"".join(chunk), len(chunk), reached))
         self._put(_BATCH_END)
 
     def _put(self, item: Any) -> None:

@@ -19,14 +19,15 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
 
+from core.audit import digest_of
 from core.models import AuditEntry
 from core.tabular import TabularError
 from entities import bulk, codes
-from entities.bulk import MODE_ALL, MODE_GOOD, import_entities_file
+from entities.bulk import MODE_ALL, MODE_GOOD, copy_line, import_entities_file
 from entities.management.commands.bench_import import file_row, spoil
 from entities.management.commands.gen_registry import RegistryGenerator, town_names
 from entities.models import Directory, DirectoryEntry, Entity, EntityTag, Industry, Region, Tag
-from entities.validation import TEMPLATE_HEADINGS
+from entities.validation import COLUMNS, TEMPLATE_HEADINGS, validator_from_db
 from tests.factories import DepartmentFactory
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -218,6 +219,18 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(code_tabl
     assert audits[1].changes["unchanged"] == ROWS - 10
     assert audits[0].digest == audits[1].digest == first.digest == second.digest
     assert not AuditEntry.objects.filter(object_type="entities.entity", action__in=["create", "update"]).exists()
+
+
+def test_the_digest_covers_the_good_rows_as_staged_in_file_order(code_tables: None, tmp_path: Path) -> None:
+    rows = registry_rows(30)
+    result = import_entities_file(path=write_file(tmp_path / "r.csv", rows, "gbk"), mode=MODE_ALL)
+
+    validator = validator_from_db()
+    fields = [COLUMNS[h] for h in TEMPLATE_HEADINGS]
+    staged = [copy_line(validator.validate(i + 2, dict(zip(fields, r, strict=True)))[0], True)
+              for i, r in enumerate(rows)]
+    assert result.digest == digest_of([line.removesuffix("\n") for line in staged])
+    assert bulk_audits()[-1].digest == result.digest
 
 
 def test_only_changed_rows_are_rewritten(code_tables: None, tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_bulk, rows_suppressed
+from core.audit import audit_bulk, digest_of, rows_suppressed
 from entities.bulk import copy_lines, progress_bar
 from entities.models import Entity, EntityStatus, EntityTag, EntityType, Region
 from entities.uscc import ALPHABET, make_uscc
@@ -260,7 +260,9 @@ def load_registry(
     start = Entity.objects.count() if start is None else start
     with transaction.atomic(), rows_suppressed(), connection.cursor() as cursor:
         n_tags = copy_registry(cursor, count=count, seed=seed, start=start, progress=progress)
-        audit_bulk(action="generate", object_type="entities.entity", count=count, digest="",
+        # The rows follow from (seed, start, count): that is what the digest pins down.
+        audit_bulk(action="generate", object_type="entities.entity", count=count,
+                   digest=digest_of([f"gen_registry seed={seed} start={start} count={count}"]),
                    summary={"synthetic": True, "seed": seed, "start": start, "tags": n_tags})
     return count
 
