@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "inspectors",
     "inspections",
     "publicity",
+    "oversight",
 ]
 
 MIDDLEWARE = [

@@ -39,6 +39,7 @@ urlpatterns = [
     path("inspectors/", include("inspectors.urls")),
     path("imports/", include("agencies.import_urls")),
     path("objections/", include("inspections.objection_urls")),
+    path("oversight/", include("oversight.urls")),
     path("", include("inspections.urls")),
     path("", include("inspections.draw_urls")),
 ]

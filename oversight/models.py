@@ -1,0 +1,1 @@
+"""The joint-meeting office's own records: reminder letters, meeting issues, assessments."""
