@@ -52,7 +52,7 @@ STATUS_WORDS = {s.value: s.value for s in EntityStatus} | {
     "注销": "deregistered", "吊销": "revoked", "撤销": "cancelled", "迁出": "moved_out",
 }
 TAG_SPLIT = re.compile(r"[;；,，、|\s]+")
-USCC_SHAPE = re.compile(r"^[0-9A-HJ-NP-RTUW-Y]{2}\d{6}[0-9A-HJ-NP-RTUW-Y]{10}$")
+USCC_SHAPE = re.compile(r"^[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}$")
 
 
 def uscc_reason(code: str) -> str | None:

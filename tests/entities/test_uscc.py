@@ -118,3 +118,11 @@ def test_the_standards_own_example_passes_and_its_neighbours_do_not() -> None:
     assert fast_uscc_reason("91110000600037341L") is None
     assert fast_uscc_reason("91110000600037341M") == uscc_reason("91110000600037341M") is not None
     assert fast_uscc_reason("9111000060003734") == uscc_reason("9111000060003734")
+
+
+def test_a_code_with_full_width_digits_is_refused_by_both_checks() -> None:
+    valid = make_uscc("91370113" + "MA3C4D5E6")
+    wide = valid[:2] + "".join(chr(ord(c) + 0xFEE0) for c in valid[2:8]) + valid[8:]
+    assert uscc_reason(valid) is None
+    assert uscc_reason(wide) is not None
+    assert fast_uscc_reason(wide) is not None
