@@ -42,8 +42,12 @@ def access_item(*, user: Any, pk: int, write: bool = False) -> InspectionItem:
 
 
 def access_plan(*, user: Any, pk: int, write: bool = False) -> AnnualPlan:
+    """Also read by the authority the plan is filed with (备案机关)."""
     plan = AnnualPlan.objects.select_related("department").filter(pk=pk).first()
-    if plan is None or not _may(user, plan.department_id, write):
+    if plan is None:
+        raise Http404
+    filed_here = not write and plan.filed_with_id in department_ids(user, roles={Role.SUPERIOR})
+    if not (filed_here or _may(user, plan.department_id, write)):
         raise Http404
     return plan
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Case, Exists, OuterRef, Q, QuerySet, When
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Department
+from agencies.models import Department, Role
 from agencies.selectors import department_ids, sees_all_departments
 from entities.models import Directory, EntityType, RiskClass
 from entities.selectors import industry_list, tag_list, town_list
@@ -88,7 +88,9 @@ def item_publications(*, department: Department) -> QuerySet[ItemListPublication
 
 # --- Plans and campaigns -------------------------------------------------------------------
 def plan_list_for_user(*, user: Any, year: int | None = None) -> QuerySet[AnnualPlan]:
-    qs = AnnualPlan.objects.filter(_readable(user)).select_related("department", "filed_with")
+    """Plans of the person's departments, and those filed with their authority (备案机关)."""
+    filed_with_me = Q(filed_with_id__in=department_ids(user, roles={Role.SUPERIOR}))
+    qs = AnnualPlan.objects.filter(_readable(user) | filed_with_me).select_related("department", "filed_with")
     return qs.filter(year=year) if year else qs
 
 

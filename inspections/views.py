@@ -14,7 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from agencies.selectors import department_ids, sees_all_departments
+from agencies.models import Role
+from agencies.selectors import department_ids, has_role, sees_all_departments
 from inspections import selectors, services, statemachine
 from inspections.forms import (
     BatchForm,
@@ -119,7 +120,8 @@ def item_publish(request: HttpRequest, department_pk: int) -> HttpResponse:
 
 # --- Plans ----------------------------------------------------------------------------------
 def plan_list(request: HttpRequest) -> HttpResponse:
-    _reader(request.user)
+    if not has_role(request.user, Role.SUPERIOR):
+        _reader(request.user)
     year = _int(request.GET.get("year")) or None
     return render(request, "inspections/plan_list.html", {
         "plans": selectors.plan_list_for_user(user=request.user, year=year),

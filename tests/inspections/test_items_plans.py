@@ -6,10 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from django.http import Http404
 
 from agencies.models import Department, Role
 from core.models import FeedItem, PublicationRecord
 from inspections.models import AnnualPlan, ItemListPublication, Task
+from inspections.permissions import access_plan
 from inspections.services import (
     TaskError,
     campaign_save,
@@ -154,6 +156,20 @@ def test_filing_freezes_the_plan_and_tells_the_filing_authority(cast, plan) -> N
         _batch(plan, [item(cast.dept_a, "Z")])
     with pytest.raises(TaskError, match="不是草稿"):
         plan_file(plan=plan, user=cast.alice, filed_with=city)
+
+
+def test_the_filing_authority_reads_the_plan_filed_with_it_and_cannot_change_it(cast, plan, client) -> None:
+    city = DepartmentFactory(code="SSCJ", name="市市场监督管理局", level=Department.Level.CITY)
+    superior = person("superior", city, Role.SUPERIOR)
+    client.force_login(superior)
+    assert client.get(f"/plans/{plan.pk}/").status_code == 404
+    _batch(plan, [item(cast.dept_a)])
+    plan_file(plan=plan, user=cast.alice, filed_with=city)
+    assert client.get(f"/plans/{plan.pk}/").status_code == 200
+    assert plan.code in client.get("/plans/").content.decode()
+    assert access_plan(user=superior, pk=plan.pk).pk == plan.pk
+    with pytest.raises(Http404):
+        access_plan(user=superior, pk=plan.pk, write=True)
 
 
 def test_publishing_a_filed_plan_writes_the_public_record(cast, plan) -> None:
