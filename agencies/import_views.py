@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from agencies.decorators import role_required
 from agencies.import_access import (
@@ -67,6 +67,7 @@ def _adapter(kind: str) -> ImportAdapter:
 
 
 @role_required(*DEPARTMENT_ROLES, *OVERSIGHT_ROLES)
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     may_start = import_departments(request.user).exists()
     return render(request, "core/imports/home.html", {
@@ -91,6 +92,7 @@ def new(request: HttpRequest, kind: str) -> HttpResponse:
     return render(request, "core/imports/new.html", {"form": form, "kind": kind, "adapter": adapter})
 
 
+@require_safe
 def job_detail(request: HttpRequest, pk: int) -> HttpResponse:
     job = access_import_job(user=request.user, pk=pk)
     return render(request, "core/imports/detail.html", {
@@ -124,11 +126,13 @@ def job_cancel(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("imports:job", pk=job.pk)
 
 
+@require_safe
 def job_progress(request: HttpRequest, pk: int) -> JsonResponse:
     job = access_import_job(user=request.user, pk=pk)
     return JsonResponse(import_progress(job=job))
 
 
+@require_safe
 def job_errors(request: HttpRequest, pk: int) -> FileResponse:
     job = access_import_job(user=request.user, pk=pk)
     if not job.error_report or not job.error_report.storage.exists(job.error_report.name):
@@ -138,6 +142,7 @@ def job_errors(request: HttpRequest, pk: int) -> FileResponse:
 
 
 @role_required(*IMPORT_ROLES)
+@require_safe
 def template(request: HttpRequest, kind: str) -> HttpResponse:
     adapter = _adapter(kind)
     response = HttpResponse(import_template_xlsx(kind=kind), content_type=XLSX)

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from agencies import selectors, services
 from agencies.decorators import role_required
@@ -17,6 +18,7 @@ from core.selectors import audit_entries, feed_for_user
 
 
 @role_required(*DEPARTMENT_ROLES)
+@require_safe
 def workspace(request: HttpRequest) -> HttpResponse:
     memberships = [m for m in selectors.memberships_of(request.user) if m.role in DEPARTMENT_ROLES]
     departments = {m.department_id: m.department for m in memberships}
@@ -31,6 +33,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
     )
 
 
+@require_safe
 def department_detail(request: HttpRequest, pk: int) -> HttpResponse:
     department = access_department(user=request.user, pk=pk)
     return render(
@@ -64,21 +67,25 @@ def section_edit(request: HttpRequest, pk: int | None = None, department_pk: int
 
 
 @role_required(Role.OFFICE)
+@require_safe
 def office(request: HttpRequest) -> HttpResponse:
     return render(request, "agencies/office.html", {"departments": selectors.department_list_for_user(user=request.user)})
 
 
 @role_required(Role.ASSESSOR)
+@require_safe
 def assessment(request: HttpRequest) -> HttpResponse:
     return render(request, "agencies/assessment.html")
 
 
 @role_required(Role.SUPERIOR)
+@require_safe
 def superior(request: HttpRequest) -> HttpResponse:
     return render(request, "agencies/superior.html")
 
 
 @role_required(Role.DISCIPLINE, Role.OFFICE)
+@require_safe
 def discipline(request: HttpRequest) -> HttpResponse:
     """Oversight reads the audit trail and can have the whole chain checked in the background."""
     before = request.GET.get("before")
@@ -104,5 +111,6 @@ def audit_verify(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return redirect(landing_url(request.user))

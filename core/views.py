@@ -2,12 +2,13 @@ from django.contrib.auth.decorators import login_not_required
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from core.selectors import feed_for_user
 from core.services import feed_mark_read
 
 
+@require_safe
 def feed(request: HttpRequest) -> HttpResponse:
     items = feed_for_user(user=request.user)
     before = request.GET.get("before")
@@ -27,6 +28,7 @@ def feed_read(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from agencies.selectors import department_list_for_user
 from entities import permissions, selectors, services
@@ -41,6 +41,7 @@ def _rule_labels(rule: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
+@require_safe
 def entity_list(request: HttpRequest) -> HttpResponse:
     if not permissions.can_read_registry(request.user):
         raise Http404
@@ -67,6 +68,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+@require_safe
 def entity_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     entity = permissions.access_entity(user=request.user, pk=uscc)
     return render(request, "entities/detail.html", {
@@ -79,6 +81,7 @@ def entity_detail(request: HttpRequest, uscc: str) -> HttpResponse:
     })
 
 
+@require_safe
 def directory_list(request: HttpRequest) -> HttpResponse:
     if not permissions.can_read_registry(request.user):
         raise Http404
@@ -88,6 +91,7 @@ def directory_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+@require_safe
 def directory_detail(request: HttpRequest, pk: int) -> HttpResponse:
     directory = permissions.access_directory(user=request.user, pk=pk)
     can_manage = permissions.can_manage_directories_of(request.user, directory.department_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
 from inspections.models import (
     AnnualPlan,
     Campaign,
@@ -29,13 +30,11 @@ class InspectionItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(ItemListPublication)
-class ItemListPublicationAdmin(admin.ModelAdmin):
+class ItemListPublicationAdmin(ReadOnlyAdmin):
+    """A published version of a department's list is a record of what was public: never edited."""
+
     list_display = ["department", "version", "item_count", "published_by", "published_at"]
     list_filter = ["department"]
-    readonly_fields = ["department", "version", "item_count", "published_by", "published_at"]
-
-    def has_add_permission(self, request):  # type: ignore[no-untyped-def]
-        return False
 
 
 class PlanBatchInline(admin.StackedInline):
@@ -92,7 +91,6 @@ class TaskAdmin(admin.ModelAdmin):
 
 
 # --- Draws and results (read-only: they change only through services) ----------------------
-from core.admin import ReadOnlyAdmin  # noqa: E402
 from inspections.models import (  # noqa: E402
     CaseItem,
     Draw,

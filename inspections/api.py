@@ -10,8 +10,9 @@ from typing import Any
 
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -53,6 +54,19 @@ def _refused(exc: TaskError) -> serializers.ValidationError:
     return serializers.ValidationError({"detail": [str(exc)]})
 
 
+class DepartmentWriter(permissions.BasePermission):
+    """Writes need a writing role (staff, department admin) somewhere; the object's door then
+    checks which department. Others get 404 before validation, as from the doors."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        if request.method in SAFE or selectors.writable_departments(user=request.user).exists():
+            return True
+        raise NotFound
+
+
+WRITERS = [permissions.IsAuthenticated, DepartmentWriter]
+
+
 def _writable_department(user: Any, pk: Any) -> Department:
     department = selectors.writable_departments(user=user).filter(pk=pk).first()
     if department is None:
@@ -63,6 +77,8 @@ def _writable_department(user: Any, pk: Any) -> Department:
 class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, mixins.UpdateModelMixin,
                   viewsets.GenericViewSet):
     """The item list (一单) of the caller's departments; staff and admins of the department write."""
+
+    permission_classes = WRITERS
 
     serializer_class = ItemSerializer
     queryset = InspectionItem.objects.none()
@@ -104,6 +120,8 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
 class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin, viewsets.GenericViewSet):
     """Annual plans with their batches; filing (备案) and publication are actions."""
+
+    permission_classes = WRITERS
 
     serializer_class = PlanSerializer
     queryset = AnnualPlan.objects.none()
@@ -173,6 +191,8 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
 class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     """Tasks of the caller's departments and the tasks they were invited to; a department that
     was not invited gets 404. Claims and declines are actions of the invited department."""
+
+    permission_classes = WRITERS
 
     serializer_class = TaskSerializer
     queryset = Task.objects.none()

@@ -12,7 +12,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from agencies.selectors import department_ids, sees_all_departments
 from core.models import PublicationRecord
@@ -32,6 +32,7 @@ class DecisionForm(forms.Form):
     decision = forms.CharField(label=gettext_lazy("处理意见（将随公示结果一并公开）"), widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
 
 
+@require_safe
 def objection_list(request: HttpRequest) -> HttpResponse:
     if not (department_ids(request.user) or sees_all_departments(request.user)):
         raise Http404
@@ -42,6 +43,7 @@ def objection_list(request: HttpRequest) -> HttpResponse:
                   {"rows": rows, "status": status, "statuses": Objection.Status.choices})
 
 
+@require_safe
 def objection_detail(request: HttpRequest, pk: int) -> HttpResponse:
     objection = service.access_objection(user=request.user, pk=pk)
     may_decide = objection.department_id in department_ids(request.user, roles=service.DECIDERS)
@@ -72,6 +74,7 @@ def objection_decide(request: HttpRequest, pk: int) -> HttpResponse:
                   {"objection": objection, "versions": versions, "form": form, "may_decide": True}, status=400)
 
 
+@require_safe
 def objection_attachment(request: HttpRequest, pk: int) -> FileResponse:
     objection = service.access_objection(user=request.user, pk=pk)
     if not objection.attachment:

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from agencies.models import Role
 from agencies.selectors import department_ids, has_role, sees_all_departments
@@ -66,6 +66,7 @@ def _reader(user: Any) -> None:
 
 
 # --- Items ----------------------------------------------------------------------------------
+@require_safe
 def item_list(request: HttpRequest) -> HttpResponse:
     _reader(request.user)
     groups = [
@@ -80,6 +81,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
     return render(request, "inspections/item_list.html", {"groups": groups, "can_create": any(g["can_write"] for g in groups)})
 
 
+@require_safe
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = access_item(user=request.user, pk=pk)
     return render(request, "inspections/item_detail.html", {
@@ -119,6 +121,7 @@ def item_publish(request: HttpRequest, department_pk: int) -> HttpResponse:
 
 
 # --- Plans ----------------------------------------------------------------------------------
+@require_safe
 def plan_list(request: HttpRequest) -> HttpResponse:
     if not has_role(request.user, Role.SUPERIOR):
         _reader(request.user)
@@ -146,6 +149,7 @@ def plan_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     return render(request, "inspections/plan_form.html", {"form": form, "plan": plan})
 
 
+@require_safe
 def plan_detail(request: HttpRequest, pk: int) -> HttpResponse:
     plan = access_plan(user=request.user, pk=pk)
     can_write = _writes_for(request.user, plan.department_id)
@@ -205,6 +209,7 @@ def plan_publish(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Campaigns ------------------------------------------------------------------------------
+@require_safe
 def campaign_list(request: HttpRequest) -> HttpResponse:
     _reader(request.user)
     return render(request, "inspections/campaign_list.html", {
@@ -224,6 +229,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
     return render(request, "inspections/campaign_form.html", {"form": form})
 
 
+@require_safe
 def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
     campaign = access_campaign(user=request.user, pk=pk)
     return render(request, "inspections/campaign_detail.html", {
@@ -234,6 +240,7 @@ def campaign_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- Tasks ----------------------------------------------------------------------------------
+@require_safe
 def task_list(request: HttpRequest) -> HttpResponse:
     _reader(request.user)
     form = TaskStatusFilter(request.GET)
@@ -303,6 +310,7 @@ def _steps(task: Task) -> list[dict[str, Any]]:
     ]
 
 
+@require_safe
 def task_detail(request: HttpRequest, pk: int) -> HttpResponse:
     task = access_task(user=request.user, pk=pk)
     can_write = _writes_for(request.user, task.department_id)

@@ -7,11 +7,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from inspectors import permissions, selectors, services
 from inspectors.forms import ConflictForm, DecisionForm, InspectorFilterForm, InspectorForm, LeaveForm
@@ -38,6 +38,7 @@ def _conflict_rows(user: Any, conflicts: list[ConflictDeclaration]) -> list[Conf
     ]
 
 
+@require_safe
 def inspector_list(request: HttpRequest) -> HttpResponse:
     if not permissions.can_read_inspector_directory(request.user):
         raise Http404
@@ -63,6 +64,7 @@ def inspector_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+@require_safe
 def inspector_detail(request: HttpRequest, pk: int) -> HttpResponse:
     inspector = permissions.access_inspector(user=request.user, pk=pk)
     user = request.user
@@ -144,6 +146,7 @@ def conflict_declare(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "inspectors/conflict_form.html", {"form": form, "inspector": inspector})
 
 
+@require_safe
 def conflict_list(request: HttpRequest) -> HttpResponse:
     if not permissions.can_read_inspector_directory(request.user):
         raise Http404
@@ -165,7 +168,7 @@ def conflict_decide(request: HttpRequest, pk: int) -> HttpResponse:
     conflict = permissions.access_conflict(user=request.user, pk=pk, write=True)
     form = DecisionForm(request.POST)
     if not form.is_valid():
-        raise Http404
+        return HttpResponseBadRequest(_("请选择批准或不予批准。"))
     approve = form.cleaned_data["decision"] == "approve"
     try:
         services.conflict_decide(conflict=conflict, approve=approve, by=request.user, now=timezone.now())
