@@ -46,3 +46,5 @@ urlpatterns = [
     path("", include("inspections.urls")),
     path("", include("inspections.draw_urls")),
 ]
+
+handler500 = "core.views.server_error"

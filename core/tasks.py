@@ -6,7 +6,7 @@ from django.utils import timezone
 from core import outbox
 
 
-@shared_task(name="core.tasks.run_outbox_item", acks_late=True)
+@shared_task(name="core.tasks.run_outbox_item", acks_late=True, ignore_result=True)
 def run_outbox_item(item_id: int) -> str:
     return outbox.outbox_execute(item_id=item_id)
 
