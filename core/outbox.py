@@ -18,7 +18,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -83,7 +83,13 @@ def dispatch(item_id: int) -> bool:
         log.warning("outbox item %s not queued (%s); the sweep will retry", item_id, exc)
         _tell_the_user()
         return False
-    OutboxItem.objects.filter(pk=item_id).update(queued_at=timezone.now())
+    try:
+        OutboxItem.objects.filter(pk=item_id).update(queued_at=timezone.now())
+    except DatabaseError as exc:
+        # The work was handed over and the caller's transaction is committed: the request must
+        # not fail now. Without the mark the sweep may hand it over again, which outbox_execute
+        # turns into a no-op (it finds the row done).
+        log.warning("outbox item %s queued but not marked (%s)", item_id, exc)
     return True
 
 

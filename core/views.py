@@ -51,7 +51,7 @@ def server_error(request: HttpRequest) -> HttpResponse:
         log.warning("database unavailable for %s %s: %s", request.method, request.path, exc)
         connection.close()  # the next request on this thread connects afresh
         body = loader.render_to_string(
-            "503.html", {"message": _("数据库暂时不可用（可能正在重启）。您的这次操作没有保存，请稍后重试。")}
+            "503.html", {"message": _("数据库暂时不可用（可能正在重启），这次请求未能完成。请稍后刷新页面，确认操作是否已生效后再决定是否重试。")}
         )
         response = HttpResponse(body, status=503)
         response["Retry-After"] = "5"
