@@ -235,8 +235,10 @@ def rig(django_db_blocker) -> Iterator[Rig]:  # type: ignore[no-untyped-def]
     pg.psql(f"CREATE DATABASE {DB_NAME} TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
     db_url = f"{pg.url_base}/{DB_NAME}"
     kill_file = base / "draw-kill-once"
+    media = base / "media"
+    media.mkdir()
     env = {**os.environ, "DATABASE_URL": db_url, "REDIS_URL": redis.url, "DEBUG": "true",
-           "DRAW_KILL_ONCE_FILE": str(kill_file), "PYTHONPATH": str(ROOT)}
+           "DRAW_KILL_ONCE_FILE": str(kill_file), "PYTHONPATH": str(ROOT), "MEDIA_ROOT": str(media)}
     env.pop("TEST_DATABASE_NAME", None)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
 
@@ -250,7 +252,7 @@ def rig(django_db_blocker) -> Iterator[Rig]:  # type: ignore[no-untyped-def]
     del connections["default"]
     overrides = override_settings(
         REDIS_URL=redis.url, CELERY_BROKER_URL=redis.url, CELERY_RESULT_BACKEND=redis.url,
-        CELERY_TASK_ALWAYS_EAGER=False, DRAW_KILL_ONCE_FILE="", OUTBOX_EAGER_RAISE=False,
+        CELERY_TASK_ALWAYS_EAGER=False, DRAW_KILL_ONCE_FILE="", OUTBOX_EAGER_RAISE=False, MEDIA_ROOT=media,
     )
     overrides.enable()
     worker = FaultWorker(env, base / "worker.log")
