@@ -18,6 +18,11 @@ def _schedule(sender: Celery, **_: object) -> None:
     sender.add_periodic_task(float(settings.OUTBOX_SWEEP_SECONDS), _sweep_signature(), name="outbox-sweep")
     # Deadline checks and reminders, every morning (Asia/Shanghai).
     sender.add_periodic_task(crontab(hour=8, minute=30), app.signature("inspections.tasks.daily_checks"), name="daily-checks")
+    # The audit chain's head goes public once a day, so a rewritten history is caught against it.
+    sender.add_periodic_task(
+        crontab(hour=settings.AUDIT_HEAD_PUBLISH_HOUR, minute=55),
+        app.signature("core.tasks.publish_audit_head"), name="publish-audit-head",
+    )
 
 
 def _sweep_signature():  # type: ignore[no-untyped-def]

@@ -55,6 +55,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "import_export",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "core",
     "agencies",
     "entities",
@@ -72,6 +74,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "agencies.otp.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -173,6 +177,8 @@ if TRUSTED_PROXY_COUNT:
     AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
 SESSION_COOKIE_AGE = int(os.environ.get("SESSION_COOKIE_AGE", str(8 * 3600)))
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Second factor (TOTP) for the office and administrators: the issuer shown in authenticator apps.
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", "双随机联合抽查平台")
 
 # --- Internationalisation -------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -268,6 +274,15 @@ LOGGING = {
 }
 
 PROJECT_NAME = _("双随机联合抽查平台")
+
+# --- Audit ----------------------------------------------------------------------------------
+# Models written only through save(): verify_audit holds every row equal to its last chained
+# snapshot (the draw records; bulk-written selections and matchings are checked by digest).
+AUDIT_SNAPSHOT_MODELS = [
+    "inspections.draw", "inspections.drawframe", "inspections.drawevidence", "inspections.substitution",
+]
+# The chain head is published on the public site once a day (Asia/Shanghai) at this hour.
+AUDIT_HEAD_PUBLISH_HOUR = int(os.environ.get("AUDIT_HEAD_PUBLISH_HOUR", "23"))
 
 # --- Draws ----------------------------------------------------------------------------------
 DRAW_CHAIN_LENGTH = int(os.environ.get("DRAW_CHAIN_LENGTH", "64"))

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import DefaultRouter
 
 from agencies import api as agencies_api
+from agencies import otp as agencies_otp
 from agencies import views as agencies_views
 from inspections import api as inspections_api
 
@@ -25,6 +26,8 @@ urlpatterns = [
     path("", agencies_views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/otp/", agencies_otp.otp_verify, name="otp_verify"),
+    path("accounts/otp/setup/", agencies_otp.otp_setup, name="otp_setup"),
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     path("admin/", admin.site.urls),
     path("api/me/", agencies_api.MeView.as_view(), name="api-me"),
@@ -43,3 +46,5 @@ urlpatterns = [
     path("", include("inspections.urls")),
     path("", include("inspections.draw_urls")),
 ]
+
+handler500 = "core.views.server_error"

@@ -205,3 +205,132 @@ def connect_model_signals() -> None:
             continue
         post_save.connect(_on_save, sender=model, dispatch_uid=f"audit-save-{label}")
         post_delete.connect(_on_delete, sender=model, dispatch_uid=f"audit-delete-{label}")
+
+
+# --- Records the chain vouches for --------------------------------------------------------------
+@dataclass(frozen=True)
+class RecordsReport:
+    ok: bool
+    checked: int
+    problems: tuple[str, ...] = ()
+
+
+def _latest_snapshots(labels: list[str]) -> dict[tuple[str, str], dict[str, Any] | None]:
+    """The last chained state of each object of these types (None once deleted)."""
+    from core.models import AuditEntry
+
+    latest: dict[tuple[str, str], dict[str, Any] | None] = {}
+    rows = (
+        AuditEntry.objects.filter(object_type__in=labels, action__in=("create", "update", "delete"))
+        .order_by("seq")
+        .values_list("object_type", "object_id", "action", "changes")
+    )
+    for object_type, object_id, action, changes in rows.iterator(chunk_size=2000):
+        latest[(object_type, object_id)] = None if action == "delete" else changes
+    return latest
+
+
+def verify_records() -> RecordsReport:
+    """Compare the stored rows of chained models with what the chain says about them.
+
+    The chain proves its own history; this proves that the records it describes were not changed
+    behind its back (an UPDATE in psql leaves no audit row). Two kinds of coverage:
+
+    * ``settings.AUDIT_SNAPSHOT_MODELS``: models written only through ``save()``, whose every
+      state is a chained snapshot. Each row must equal its last snapshot, and have one.
+    * bulk digests (``core.audit_records``): rows written by COPY are chained as one row per
+      batch with a digest; the digest is recomputed from the rows.
+    """
+    from django.conf import settings
+
+    from core.audit_records import verify_bulk_digests
+
+    problems: list[str] = []
+    labels = list(getattr(settings, "AUDIT_SNAPSHOT_MODELS", []))
+    latest = _latest_snapshots(labels)
+    checked = 0
+    for label in labels:
+        model = apps.get_model(label)
+        seen: set[str] = set()
+        for instance in model._default_manager.order_by("pk").iterator(chunk_size=500):
+            key = (label, str(instance.pk))
+            seen.add(key[1])
+            checked += 1
+            chained = latest.get(key)
+            if chained is None:
+                problems.append(f"{label}:{instance.pk} has no chained record")
+            elif chained != snapshot(instance):
+                problems.append(f"{label}:{instance.pk} differs from its chained record")
+        for (object_type, object_id), state in latest.items():
+            if object_type == label and state is not None and object_id not in seen:
+                problems.append(f"{label}:{object_id} was removed without a chained record")
+    bulk_checked, bulk_problems = verify_bulk_digests()
+    problems.extend(bulk_problems)
+    return RecordsReport(not problems, checked + bulk_checked, tuple(problems))
+
+
+# --- Published heads ----------------------------------------------------------------------------
+AUDIT_HEAD_KIND = "audit_head"
+
+
+def audit_head_public_id(day: Any) -> str:
+    return f"audit_head:{day.isoformat()}"
+
+
+def audit_head_publish(*, day: Any = None) -> Any:
+    """Publish the chain head as of now, once per day (a later call that day adds nothing)."""
+    from core.models import AuditHead, PublicationRecord
+    from core.services import publication_write
+
+    day = day or timezone.localdate()
+    public_id = audit_head_public_id(day)
+    with transaction.atomic():
+        head, _ = AuditHead.objects.select_for_update().get_or_create(id=1)
+        existing = PublicationRecord.objects.filter(public_id=public_id).order_by("-version").first()
+        if existing is not None:
+            return existing
+        return publication_write(
+            kind=AUDIT_HEAD_KIND,
+            public_id=public_id,
+            payload={"date": day.isoformat(), "seq": head.seq, "hash": head.hash,
+                     "at": timezone.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")},
+            year=day.year,
+        )
+
+
+@dataclass(frozen=True)
+class HeadsReport:
+    ok: bool
+    checked: int
+    first_bad_date: str | None = None
+    reason: str = ""
+
+
+def verify_published_heads() -> HeadsReport:
+    """Every published head must be a link of the chain as it is now.
+
+    A chain rewritten from some row onwards, with every hash after it recomputed, verifies on
+    its own; but the heads published before the rewrite no longer match the rows at their
+    sequence numbers, and those heads are public (anyone may have kept a copy).
+    """
+    from core.models import AuditEntry, PublicationRecord
+
+    heads = sorted(
+        (int(p["seq"]), str(p["hash"]), str(p["date"]))
+        for p in PublicationRecord.objects.filter(kind=AUDIT_HEAD_KIND, withdrawn=False).values_list("payload", flat=True)
+    )
+    if not heads:
+        return HeadsReport(True, 0)
+    wanted = {seq for seq, _, _ in heads if seq > 0}
+    prev_hash, recomputed = GENESIS, {0: GENESIS}
+    for entry in AuditEntry.objects.filter(seq__lte=max(wanted, default=0)).order_by("seq").iterator(chunk_size=2000):
+        # Recompute rather than trust the stored hash column: a forger can rewrite both.
+        prev_hash = entry_hash(prev_hash=prev_hash, fields=_hashed_fields(entry))
+        if entry.seq in wanted:
+            recomputed[entry.seq] = prev_hash
+    for seq, published_hash, day in heads:
+        if seq not in recomputed:
+            return HeadsReport(False, len(heads), day, f"published head #{seq} is missing from the chain")
+        if recomputed[seq] != published_hash:
+            return HeadsReport(False, len(heads), day, f"chain row #{seq} does not match the head published on {day}")
+    return HeadsReport(True, len(heads))

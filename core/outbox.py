@@ -18,8 +18,9 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import DatabaseError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from core.models import OutboxItem
 
@@ -75,12 +76,36 @@ def dispatch(item_id: int) -> bool:
         # A fresh connection per hand-over, to the broker named in settings now: a request
         # made while Redis is down fails fast here instead of hanging on a dead pool.
         with app.connection_for_write(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
-            run_outbox_item.apply_async(args=(item_id,), connection=conn, retry=False)  # type: ignore[call-arg]
+            # ignore_result: the outbox row holds the result; subscribing to the result backend
+            # would retry a dead Redis for 20 s inside the request.
+            run_outbox_item.apply_async(args=(item_id,), connection=conn, retry=False, ignore_result=True)  # type: ignore[call-arg]
     except Exception as exc:  # broker down: the row stays pending, nothing is lost
         log.warning("outbox item %s not queued (%s); the sweep will retry", item_id, exc)
+        _tell_the_user()
         return False
-    OutboxItem.objects.filter(pk=item_id).update(queued_at=timezone.now())
+    try:
+        OutboxItem.objects.filter(pk=item_id).update(queued_at=timezone.now())
+    except DatabaseError as exc:
+        # The work was handed over and the caller's transaction is committed: the request must
+        # not fail now. Without the mark the sweep may hand it over again, which outbox_execute
+        # turns into a no-op (it finds the row done).
+        log.warning("outbox item %s queued but not marked (%s)", item_id, exc)
     return True
+
+
+def _tell_the_user() -> None:
+    """The person whose request asked for the work learns that it is saved and will run later."""
+    from django.contrib import messages
+
+    from core.middleware import current_request
+
+    request = current_request()
+    if request is not None:
+        messages.warning(
+            request,
+            gettext("后台服务暂时不可用：您的操作已保存，将在服务恢复后自动执行，无需重复提交。"),
+            fail_silently=True,
+        )
 
 
 def outbox_execute(*, item_id: int) -> str:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from publicity import views
+from publicity import audit_views, views
 
 app_name = "publicity"
 urlpatterns = [
@@ -19,4 +19,5 @@ urlpatterns = [
     path("verify/ssj-draw-verifier.html", views.verifier_download, name="verifier_download"),
     path("downloads/", views.downloads, name="downloads"),
     path("objections/<str:public_id>/", views.objection, name="objection"),
+    path("audit/", audit_views.audit_heads, name="audit_heads"),
 ]

@@ -39,7 +39,7 @@ LABELS = {
     "date": _("抽查完成日期"), "scope": _("抽查类型"), "plan": _("抽查计划"), "published": _("公示"),
     "objections": _("异议处理"), "draw": _("抽取过程与核验"), "object": _("对该结果有异议？"),
 }
-NAV = ("home", "search", "item_lists", "plans", "tasks", "downloads", "verifier")
+NAV = ("home", "search", "item_lists", "plans", "tasks", "downloads", "verifier", "audit_heads")
 
 
 def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200) -> HttpResponse:

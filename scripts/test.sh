@@ -17,4 +17,4 @@ TEST_DATABASE_TEMPLATE=shuangsuiji_template \
 
 echo "== 2/2 embedded default: SQLite, tasks in-process =="
 env -u DATABASE_URL -u REDIS_URL \
-  $PY -m pytest -p no:cacheprovider -q -m "not postgres and not celery_worker and not e2e" "$@"
+  $PY -m pytest -p no:cacheprovider -q -m "not postgres and not celery_worker and not e2e and not faults" "$@"
