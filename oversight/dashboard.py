@@ -1,0 +1,529 @@
+"""The office's dashboard: numbers for a period, computed in a few aggregate queries.
+
+Every number on the page is a count of rows that one *condition* selects. The conditions are SQL
+fragments over a small derived table (one per kind of row: task participations, results, joint
+visits, entities, inspectors); the dashboard sums them with ``SUM(CASE WHEN cond ...)`` grouped
+by department or task, and the drill-down lists the same derived table's rows ``WHERE cond``. The
+count and the list therefore come from one definition and cannot drift apart.
+
+Deadlines: results are due for publication 20 working days after the task's inspection window
+ends (``inspections.results.publication_deadline``). The due date is worked out in Python once
+per distinct window end (holidays are data, not SQL) and handed to the database as a CASE.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+from django.db.models import (
+    Case,
+    CharField,
+    DateField,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat, TruncDate
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Department
+from core.models import PublicationRecord
+from core.workdays import add_working_days, load_calendar
+from inspections.models import (
+    Result,
+    Task,
+    TaskParticipant,
+    TaskStatus,
+    TeamMember,
+    VisitTask,
+)
+from inspections.results import PUBLICATION_WORKING_DAYS, YELLOW_WORKING_DAYS
+
+S = TaskStatus
+ORDER = [S.DRAFT, S.PUBLISHED, S.CLAIMED, S.READY, S.ENTITIES_DRAWN, S.INSPECTORS_MATCHED, S.INSPECTING,
+         S.IN_REVIEW, S.RESULTS_PUBLISHED, S.CLOSED]
+
+
+def _from(status: str) -> str:
+    """SQL: the task has reached ``status`` (or a later one)."""
+    reached = ORDER[ORDER.index(S(status)):]
+    return "tstatus IN (" + ", ".join(f"'{s.value}'" for s in reached) + ")"
+
+
+# --- Conditions ---------------------------------------------------------------------------------
+# Task participations (one row per task and department taking part, declined ones excluded).
+STAGES: list[tuple[str, Any]] = [
+    ("planned", _("计划")), ("launched", _("已发起")), ("claimed", _("已认领")), ("drawn", _("已抽取")),
+    ("matched", _("已匹配")), ("inspected", _("已检查")), ("reviewed", _("已审核")), ("published", _("已公示")),
+]
+STAGE_SQL: dict[str, str] = {
+    "planned": "1 = 1",
+    "launched": _from(S.PUBLISHED),
+    "claimed": _from(S.CLAIMED),
+    "drawn": _from(S.ENTITIES_DRAWN),
+    "matched": _from(S.INSPECTORS_MATCHED),
+    "inspected": _from(S.IN_REVIEW),
+    # The department's own results are all approved (and there is at least one).
+    "reviewed": f"{_from(S.IN_REVIEW)} AND has_results = 1 AND has_unapproved = 0",
+    "published": f"{_from(S.RESULTS_PUBLISHED)} AND has_results = 1 AND has_unapproved = 0",
+    "joint": f"{_from(S.PUBLISHED)} AND tscope = 'joint'",
+    "claim_overdue": "pstatus = 'invited' AND tstatus = 'published' AND claim_deadline < {today}",
+}
+# Results (one row per result: entity, task, department, item).
+RESULT_FLAGS: list[tuple[str, Any]] = [
+    ("entered", _("已录入")), ("approved", _("已审核")), ("published", _("已公示")), ("on_time", _("按期公示")),
+    ("late", _("超期公示")), ("overdue", _("逾期未公示")), ("due_soon", _("临近期限")),
+]
+RESULT_SQL: dict[str, str] = {
+    "entered": "1 = 1",
+    "approved": "rstatus = 'approved'",
+    "published": "pub_date IS NOT NULL",
+    "on_time": "pub_date IS NOT NULL AND pub_date <= due",
+    "late": "pub_date IS NOT NULL AND pub_date > due",
+    "overdue": "pub_date IS NULL AND due < {today}",
+    "due_soon": "pub_date IS NULL AND due >= {today} AND due <= {yellow}",
+}
+# Tasks (one row per task): red once the publication deadline has passed unfinished, yellow in the
+# last five working days before it.
+_UNFINISHED = f"tstatus <> 'draft' AND NOT ({_from(S.RESULTS_PUBLISHED)})"
+TASK_SQL: dict[str, str] = {
+    "red": f"{_UNFINISHED} AND due < {{today}}",
+    "yellow": f"{_UNFINISHED} AND due >= {{today}} AND due <= {{yellow}}",
+}
+
+
+@dataclass(frozen=True)
+class Period:
+    start: dt.date
+    end: dt.date
+    key: str
+
+    @property
+    def label(self) -> str:
+        return f"{self.start:%Y-%m-%d} – {self.end:%Y-%m-%d}"
+
+
+def period_parse(value: str | None, *, today: dt.date) -> Period:
+    """``2026`` (a year), ``2026-H1``/``H2``, ``2026-Q1``..``Q4``, or ``2026-01-01..2026-03-31``."""
+    value = (value or "").strip()
+    try:
+        if ".." in value:
+            a, b = value.split("..", 1)
+            start, end = dt.date.fromisoformat(a), dt.date.fromisoformat(b)
+            if start <= end:
+                return Period(start, end, value)
+        year_text, _sep, part = value.partition("-")
+        year = int(year_text)
+        if 2000 <= year <= 2100:
+            spans = {"": (1, 12), "H1": (1, 6), "H2": (7, 12), "Q1": (1, 3), "Q2": (4, 6), "Q3": (7, 9), "Q4": (10, 12)}
+            first, last = spans[part.upper()]
+            end = dt.date(year + (last == 12), last % 12 + 1, 1) - dt.timedelta(days=1)
+            return Period(dt.date(year, first, 1), end, value.upper())
+    except (ValueError, KeyError):
+        pass
+    return Period(dt.date(today.year, 1, 1), dt.date(today.year, 12, 31), str(today.year))
+
+
+def period_choices(*, today: dt.date, current: Period | None = None) -> list[tuple[str, str]]:
+    out = [(current.key, current.label)] if current and "." in current.key else []
+    for year in (today.year, today.year - 1):
+        out.append((str(year), f"{year}"))
+        out += [(f"{year}-{p}", f"{year} {p}") for p in ("H1", "H2", "Q1", "Q2", "Q3", "Q4")]
+    return out
+
+
+# --- The derived tables -------------------------------------------------------------------------
+def period_tasks(period: Period) -> QuerySet[Task]:
+    """A task belongs to the period in which its inspection window ends (each task to one period)."""
+    return Task.objects.filter(window_end__gte=period.start, window_end__lte=period.end)
+
+
+def _due_case(period: Period, prefix: str = "task__") -> Case:
+    """The publication due date of each row's task, as a CASE over the distinct window ends."""
+    calendar = load_calendar()
+    ends = period_tasks(period).order_by().values_list("window_end", flat=True).distinct()
+    whens = [
+        When(**{f"{prefix}window_end": end}, then=Value(add_working_days(end, PUBLICATION_WORKING_DAYS, calendar=calendar).date))
+        for end in ends
+    ]
+    return Case(*whens, default=Value(None), output_field=DateField())
+
+
+def due_for(window_end: dt.date) -> dt.date:
+    return add_working_days(window_end, PUBLICATION_WORKING_DAYS).date
+
+
+def _first_publication() -> Subquery:
+    public_id = Concat(
+        Value("result:"), OuterRef("task__code"), Value(":"), OuterRef("entity_id"), Value(":"),
+        Cast(OuterRef("item_id"), CharField()), output_field=CharField(),
+    )
+    first = (
+        PublicationRecord.objects.filter(kind=PublicationRecord.Kind.RESULT, withdrawn=False, public_id=public_id)
+        .order_by("published_at")
+        .annotate(day=TruncDate("published_at"))
+        .values("day")[:1]
+    )
+    return Subquery(first, output_field=DateField())
+
+
+def result_rows(period: Period) -> QuerySet[Any]:
+    return (
+        Result.objects.filter(task__in=period_tasks(period))
+        .order_by()
+        .values(rid=F("id"), rtask=F("task_id"), dept=F("department_id"), rvisit=F("visit_id"), rentity=F("entity_id"),
+                rstatus=F("status"))
+        .annotate(due=_due_case(period), pub_date=_first_publication())
+    )
+
+
+def participation_rows(period: Period) -> QuerySet[Any]:
+    mine = Result.objects.filter(task=OuterRef("task_id"), department=OuterRef("department_id"))
+    return (
+        TaskParticipant.objects.filter(task__in=period_tasks(period))
+        .exclude(status="declined")
+        .order_by()
+        .values(pid=F("id"), ptask=F("task_id"), dept=F("department_id"), pstatus=F("status"),
+                tstatus=F("task__status"), tscope=F("task__scope"), claim_deadline=F("task__claim_deadline"))
+        .annotate(
+            has_results=Case(When(Exists(mine), then=Value(1)), default=Value(0)),
+            has_unapproved=Case(When(Exists(mine.exclude(status=Result.Status.APPROVED)), then=Value(1)), default=Value(0)),
+        )
+    )
+
+
+def task_rows(period: Period) -> QuerySet[Any]:
+    return (
+        period_tasks(period).order_by()
+        .values(tid=F("id"), dept=F("department_id"), tstatus=F("status"))
+        .annotate(due=_due_case(period, prefix=""))
+    )
+
+
+# --- Running conditions -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Clock:
+    today: dt.date
+    yellow: dt.date  # the last day that is still within YELLOW_WORKING_DAYS of today
+
+    @classmethod
+    def on(cls, today: dt.date) -> Clock:
+        return cls(today, add_working_days(today, YELLOW_WORKING_DAYS).date)
+
+
+def _cond(template: str, clock: Clock) -> str:
+    # Dates are formatted from date objects here, never from user input.
+    return template.format(today=f"'{clock.today.isoformat()}'", yellow=f"'{clock.yellow.isoformat()}'")
+
+
+def _sum_by(rows: QuerySet[Any], group: list[str], conds: dict[str, str], clock: Clock,
+            extra: dict[str, str] | None = None) -> list[dict[str, Any]]:
+    sql, params = rows.query.sql_with_params()
+    q = connection.ops.quote_name
+    cols = [f"SUM(CASE WHEN {_cond(c, clock)} THEN 1 ELSE 0 END) AS {q(name)}" for name, c in conds.items()]
+    cols += [f"{expr} AS {q(name)}" for name, expr in (extra or {}).items()]
+    keys = ", ".join(group)
+    head = f"{keys}, " if group else ""
+    tail = f" GROUP BY {keys}" if group else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {head}{', '.join(cols)} FROM ({sql}) t{tail}", params)  # noqa: S608
+        names = [c[0] for c in cursor.description]
+        return [dict(zip(names, (v or 0 if n in conds else v for n, v in zip(names, row, strict=True)), strict=True))
+                for row in cursor.fetchall()]
+
+
+def ids_where(rows: QuerySet[Any], id_col: str, template: str, clock: Clock) -> tuple[str, list[Any]]:
+    """SQL selecting the ids of the derived table's rows that meet a condition (for drill-downs)."""
+    sql, params = rows.query.sql_with_params()
+    return f"SELECT {id_col} FROM ({sql}) t WHERE {_cond(template, clock)}", list(params)  # noqa: S608
+
+
+# --- The dashboard ------------------------------------------------------------------------------
+@dataclass
+class DeptRow:
+    department: Department
+    stages: dict[str, int] = field(default_factory=dict)
+    results: dict[str, int] = field(default_factory=dict)
+    joint: int = 0
+    claim_overdue: int = 0
+    red: int = 0
+    yellow: int = 0
+    visits: int = 0
+    chief_visits: int = 0
+
+    @property
+    def joint_share(self) -> float | None:
+        launched = self.stages.get("launched", 0)
+        return self.joint / launched if launched else None
+
+    @property
+    def chief_share(self) -> float | None:
+        return self.chief_visits / self.visits if self.visits else None
+
+
+@dataclass
+class Dashboard:
+    period: Period
+    clock: Clock
+    departments: list[DeptRow]
+    totals: DeptRow
+    cards: list[dict[str, Any]]
+    joint_visits: int
+    visits_saved: int
+    visits: int
+    repeat_entities: int
+    inspectors: int
+    load_max: int
+    load_avg: float
+    top_inspectors: list[dict[str, Any]]
+    launched_tasks: int
+    joint_tasks: int
+
+    @property
+    def joint_share(self) -> float | None:
+        return self.joint_tasks / self.launched_tasks if self.launched_tasks else None
+
+    def chart_data(self) -> dict[str, Any]:
+        labels = [str(r.department.label) for r in self.departments]
+        return {
+            "funnel": {"labels": [str(label) for _k, label in STAGES], "values": [self.totals.stages.get(k, 0) for k, _l in STAGES]},
+            "departments": {
+                "labels": labels,
+                "series": [
+                    {"label": str(label), "values": [r.results.get(k, 0) for r in self.departments]}
+                    for k, label in RESULT_FLAGS if k in ("on_time", "late", "overdue", "due_soon")
+                ],
+            },
+        }
+
+
+def _department_list(ids: set[int]) -> list[Department]:
+    return list(Department.objects.filter(Q(kind=Department.Kind.REGULATOR, is_active=True) | Q(pk__in=ids)).order_by("code"))
+
+
+def dashboard(*, period: Period, today: dt.date) -> Dashboard:
+    clock = Clock.on(today)
+    part = _sum_by(participation_rows(period), ["dept"], {**STAGE_SQL}, clock)
+    res = _sum_by(result_rows(period), ["dept"], RESULT_SQL, clock)
+    flags = _sum_by(task_rows(period), ["dept"], TASK_SQL, clock)
+    chiefs = chief_visits_by_department(period)
+    by_dept: dict[int, DeptRow] = {}
+    departments = _department_list({r["dept"] for r in part + res})
+    for d in departments:
+        by_dept[d.pk] = DeptRow(d)
+    for r in part:
+        row = by_dept[r["dept"]]
+        row.stages = {k: r[k] for k, _l in STAGES}
+        row.joint, row.claim_overdue = r["joint"], r["claim_overdue"]
+    for r in res:
+        by_dept[r["dept"]].results = {k: r[k] for k, _l in RESULT_FLAGS}
+    for r in flags:
+        if r["dept"] in by_dept:
+            by_dept[r["dept"]].red, by_dept[r["dept"]].yellow = r["red"], r["yellow"]
+    for dept_id, (visits, chief) in chiefs.items():
+        if dept_id in by_dept:
+            by_dept[dept_id].visits, by_dept[dept_id].chief_visits = visits, chief
+    totals = DeptRow(Department(name=str(_("合计")), code=""))
+    rows = list(by_dept.values())
+    for key, _l in STAGES:
+        totals.stages[key] = sum(r.stages.get(key, 0) for r in rows)
+    for key, _l in RESULT_FLAGS:
+        totals.results[key] = sum(r.results.get(key, 0) for r in rows)
+    for attr in ("joint", "claim_overdue", "red", "yellow", "visits", "chief_visits"):
+        setattr(totals, attr, sum(getattr(r, attr) for r in rows))
+    doors = one_door(period)
+    load = inspector_load(period)
+    task_totals = _sum_by(task_rows(period).annotate(tscope=F("scope")), [], {
+        "launched": STAGE_SQL["launched"], "joint": STAGE_SQL["joint"],
+    }, clock)[0]
+    return Dashboard(
+        period=period, clock=clock, departments=rows, totals=totals, cards=cards(period=period, clock=clock),
+        joint_visits=doors["joint_visits"], visits_saved=doors["saved"], visits=doors["visits"],
+        repeat_entities=repeat_entity_count(period), inspectors=load["inspectors"], load_max=load["max"],
+        load_avg=load["avg"], top_inspectors=load["top"], launched_tasks=task_totals["launched"] or 0,
+        joint_tasks=task_totals["joint"] or 0,
+    )
+
+
+def chief_rows(period: Period) -> QuerySet[Any]:
+    """Per result: its department, its visit, and whether one of that department's section chiefs
+    was on the team (科所长负责制)."""
+    chief = TeamMember.objects.filter(visit=OuterRef("visit_id"), department=OuterRef("department_id"), is_section_chief=True)
+    return (
+        Result.objects.filter(task__in=period_tasks(period)).order_by()
+        .values(dept=F("department_id"), visit_ref=F("visit_id"))
+        .annotate(chief=Case(When(Exists(chief), then=Value(1)), default=Value(0)))
+    )
+
+
+def chief_visits_by_department(period: Period) -> dict[int, tuple[int, int]]:
+    """Per department: visits where it inspected, and those with one of its section chiefs on the team."""
+    out = _sum_by(chief_rows(period), ["dept"], {}, Clock(dt.date.min, dt.date.min), extra={
+        "visits": "COUNT(DISTINCT visit_ref)", "chief_visits": "COUNT(DISTINCT CASE WHEN chief = 1 THEN visit_ref END)",
+    })
+    return {r["dept"]: (r["visits"], r["chief_visits"]) for r in out}
+
+
+# --- One door, repeats, inspector load ----------------------------------------------------------
+def joint_visit_rows(period: Period) -> QuerySet[Any]:
+    """Per visit: how many task-and-department inspections it carried (one door for all)."""
+    return (
+        Result.objects.filter(task__in=period_tasks(period)).order_by()
+        .values(vid=F("visit_id"))
+        .annotate(inspections=Concat(Cast("task_id", CharField()), Value("-"), Cast("department_id", CharField()),
+                                     output_field=CharField()))
+    )
+
+
+def _joint_visits_sql(period: Period) -> tuple[str, list[Any]]:
+    sql, params = joint_visit_rows(period).query.sql_with_params()
+    return f"SELECT vid, COUNT(DISTINCT inspections) AS n FROM ({sql}) t GROUP BY vid", list(params)  # noqa: S608
+
+
+def one_door(period: Period) -> dict[str, int]:
+    """Visits saved: each visit that carried n inspections (task × department) spared n − 1 doors."""
+    sql, params = _joint_visits_sql(period)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT COUNT(*), SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END), SUM(n - 1) FROM ({sql}) v", params  # noqa: S608
+        )
+        visits, joint, saved = cursor.fetchone()
+    return {"visits": visits or 0, "joint_visits": joint or 0, "saved": saved or 0}
+
+
+def joint_visit_list(period: Period) -> list[tuple[int, int]]:
+    """(visit id, inspections carried) for every visit that carried more than one."""
+    sql, params = _joint_visits_sql(period)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT vid, n FROM ({sql}) v WHERE n > 1 ORDER BY n DESC, vid", params)  # noqa: S608
+        return [(int(v), int(n)) for v, n in cursor.fetchall()]
+
+
+def repeat_entities(period: Period) -> QuerySet[Any]:
+    """Entities visited through more than one door in the period: the repeat visits the office hunts."""
+    from django.db.models import Count
+
+    return (
+        Result.objects.filter(task__in=period_tasks(period)).order_by()
+        .values("entity_id").annotate(doors=Count("visit_id", distinct=True)).filter(doors__gt=1)
+    )
+
+
+def repeat_entity_count(period: Period) -> int:
+    return repeat_entities(period).count()
+
+
+def inspector_rows(period: Period) -> QuerySet[Any]:
+    from django.db.models import Count
+
+    visits = VisitTask.objects.filter(task__in=period_tasks(period)).values("visit_id")
+    return (
+        TeamMember.objects.filter(inspector__isnull=False, visit_id__in=visits).order_by()
+        .values("inspector_id").annotate(load=Count("visit_id", distinct=True))
+    )
+
+
+def inspector_load(period: Period, top: int = 10) -> dict[str, Any]:
+    """How many inspectors went through a door in the period, the heaviest load and the mean."""
+    from inspectors.models import Inspector
+
+    rows = inspector_rows(period)
+    sql, params = rows.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT COUNT(*), MAX(load), AVG(load) FROM ({sql}) t", params)  # noqa: S608
+        n, mx, avg = cursor.fetchone()
+    heavy = list(rows.order_by("-load", "inspector_id")[:top])
+    people = {i.pk: i for i in Inspector.objects.filter(pk__in=[r["inspector_id"] for r in heavy]).select_related("department")}
+    return {
+        "inspectors": n or 0, "max": mx or 0, "avg": round(float(avg or 0), 1),
+        "top": [{"id": r["inspector_id"], "name": people[r["inspector_id"]].name,
+                 "department": people[r["inspector_id"]].department.label, "load": r["load"]} for r in heavy],
+    }
+
+
+# --- Cards --------------------------------------------------------------------------------------
+def cards(*, period: Period, clock: Clock) -> list[dict[str, Any]]:
+    """Red and yellow cards: tasks late (or nearly) for publication, departments late to claim."""
+    out: list[dict[str, Any]] = []
+    for colour in ("red", "yellow"):
+        sql, params = ids_where(task_rows(period), "tid", TASK_SQL[colour], clock)
+        tasks = Task.objects.filter(pk__in=_raw(sql, params)).select_related("department").order_by("window_end", "code")
+        for task in tasks:
+            due = due_for(task.window_end)
+            out.append({"colour": colour, "kind": "publication", "task": task, "department": task.department, "due": due,
+                        "days": (clock.today - due).days})
+    sql, params = ids_where(participation_rows(period), "pid", STAGE_SQL["claim_overdue"], clock)
+    for part in TaskParticipant.objects.filter(pk__in=_raw(sql, params)).select_related("task", "department"):
+        out.append({"colour": "red", "kind": "claim", "task": part.task, "department": part.department,
+                    "due": part.task.claim_deadline, "days": (clock.today - part.task.claim_deadline).days if part.task.claim_deadline else 0})
+    out.sort(key=lambda c: (c["colour"] != "red", -c["days"]))
+    return out
+
+
+def _raw(sql: str, params: list[Any]) -> Any:
+    from django.db.models.expressions import RawSQL
+
+    return RawSQL(sql, params)  # noqa: S611  (conditions are module constants; values are bound)
+
+
+# --- Per task -----------------------------------------------------------------------------------
+def task_table(*, period: Period, today: dt.date) -> list[dict[str, Any]]:
+    """One row per task of the period: its stage, entities, results by flag, due date and card."""
+    clock = Clock.on(today)
+    res = {r["rtask"]: r for r in _sum_by(result_rows(period), ["rtask"], RESULT_SQL, clock)}
+    flags = {r["tid"]: r for r in _sum_by(task_rows(period), ["tid"], TASK_SQL, clock)}
+    from django.db.models import Count
+
+    entities = dict(
+        VisitTask.objects.filter(task__in=period_tasks(period)).order_by().values("task_id")
+        .annotate(n=Count("id")).values_list("task_id", "n")
+    )
+    tasks = period_tasks(period).select_related("department").order_by("window_end", "code")
+    rows = []
+    for task in tasks:
+        reached = ORDER.index(S(task.status))
+        flag = flags.get(task.pk, {})
+        rows.append({
+            "task": task, "reached": reached, "entities": entities.get(task.pk, 0),
+            "results": {k: res.get(task.pk, {}).get(k, 0) for k, _l in RESULT_FLAGS},
+            "due": due_for(task.window_end),
+            "card": "red" if flag.get("red") else "yellow" if flag.get("yellow") else "",
+        })
+    return rows
+
+
+def dept_totals_naive(*, period: Period, today: dt.date) -> dict[int, dict[str, int]]:
+    """The same per-department numbers the naive way: a loop per department and per result.
+    Kept for ``bench_dashboard`` (the comparison) and for tests that hold the fast path to it."""
+    from inspections.results import publication_deadline
+
+    out: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    yellow = Clock.on(today).yellow
+    for dept in Department.objects.all():
+        for result in Result.objects.filter(department=dept, task__window_end__gte=period.start,
+                                            task__window_end__lte=period.end).select_related("task"):
+            due = publication_deadline(result.task, today=today).due
+            record = (PublicationRecord.objects.filter(
+                kind="result", withdrawn=False, public_id=f"result:{result.task.code}:{result.entity_id}:{result.item_id}")
+                .order_by("published_at").first())
+            from django.utils import timezone
+
+            pub = timezone.localtime(record.published_at).date() if record else None
+            row = out[dept.pk]
+            row["entered"] += 1
+            row["approved"] += result.status == Result.Status.APPROVED
+            row["published"] += pub is not None
+            row["on_time"] += pub is not None and pub <= due
+            row["late"] += pub is not None and pub > due
+            row["overdue"] += pub is None and due < today
+            row["due_soon"] += pub is None and today <= due <= yellow
+    return {k: dict(v) for k, v in out.items()}
