@@ -18,6 +18,9 @@ def _schedule(sender: Celery, **_: object) -> None:
     sender.add_periodic_task(float(settings.OUTBOX_SWEEP_SECONDS), _sweep_signature(), name="outbox-sweep")
     # Deadline checks and reminders, every morning (Asia/Shanghai).
     sender.add_periodic_task(crontab(hour=8, minute=30), app.signature("inspections.tasks.daily_checks"), name="daily-checks")
+    # The joint-meeting office: red/yellow-card reminders daily, a digest every Monday morning.
+    sender.add_periodic_task(crontab(hour=8, minute=40), app.signature("oversight.tasks.daily_deadline_checks"), name="office-deadlines")
+    sender.add_periodic_task(crontab(hour=8, minute=45, day_of_week=1), app.signature("oversight.tasks.weekly_digest"), name="office-digest")
 
 
 def _sweep_signature():  # type: ignore[no-untyped-def]
