@@ -22,7 +22,7 @@ from core.services import feed_post
 from inspections.models import TaskParticipant
 from oversight import dashboard as d
 
-CONCERNED = {Role.STAFF, Role.SECTION_CHIEF, Role.LIAISON, Role.DEPT_ADMIN}
+CONCERNED: set[str] = {Role.STAFF, Role.SECTION_CHIEF, Role.LIAISON, Role.DEPT_ADMIN}
 
 
 def _open_period(today: dt.date) -> d.Period:
