@@ -28,11 +28,11 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat, TruncDate
+from django.db.models.functions import Cast, Concat
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Department
@@ -162,28 +162,41 @@ def due_for(window_end: dt.date) -> dt.date:
     return add_working_days(window_end, PUBLICATION_WORKING_DAYS).date
 
 
-def _first_publication() -> Subquery:
-    public_id = Concat(
-        Value("result:"), OuterRef("task__code"), Value(":"), OuterRef("entity_id"), Value(":"),
-        Cast(OuterRef("item_id"), CharField()), output_field=CharField(),
-    )
-    first = (
-        PublicationRecord.objects.filter(kind=PublicationRecord.Kind.RESULT, withdrawn=False, public_id=public_id)
-        .order_by("published_at")
-        .annotate(day=TruncDate("published_at"))
-        .values("day")[:1]
-    )
-    return Subquery(first, output_field=DateField())
+class RawRows:
+    """A derived table written in SQL, with the same ``query.sql_with_params()`` as a QuerySet."""
+
+    def __init__(self, sql: str, params: list[Any]) -> None:
+        self.sql, self.params = sql, params
+
+    @property
+    def query(self) -> RawRows:
+        return self
+
+    def sql_with_params(self) -> tuple[str, list[Any]]:
+        return self.sql, self.params
 
 
-def result_rows(period: Period) -> QuerySet[Any]:
-    return (
-        Result.objects.filter(task__in=period_tasks(period))
-        .order_by()
-        .values(rid=F("id"), rtask=F("task_id"), dept=F("department_id"), rvisit=F("visit_id"), rentity=F("entity_id"),
-                rstatus=F("status"))
-        .annotate(due=_due_case(period), pub_date=_first_publication())
+def result_rows(period: Period) -> RawRows:
+    """One row per result of the period's tasks, with its due date and first publication day.
+
+    The publication records are grouped once by public id and hash-joined on the id the result is
+    published under (``result:<task code>:<uscc>:<item>``), instead of a lookup per result."""
+    tasks_sql, tasks_params = (
+        period_tasks(period).order_by().values(tid=F("id"), tcode=F("code")).annotate(due=_due_case(period, prefix=""))
+        .query.sql_with_params()
     )
+    q = connection.ops.quote_name
+    first_day, day_params = connection.ops.datetime_cast_date_sql("p.first_at", (), timezone.get_current_timezone_name())
+    public_id = "('result:' || t.tcode || ':' || r.entity_id || ':' || CAST(r.item_id AS VARCHAR(20)))"
+    sql = (
+        f"SELECT r.id AS rid, r.task_id AS rtask, r.department_id AS dept, r.visit_id AS rvisit, r.entity_id AS rentity, "  # noqa: S608
+        f"r.status AS rstatus, t.due AS due, {first_day} AS pub_date "
+        f"FROM {q(Result._meta.db_table)} r "
+        f"JOIN ({tasks_sql}) t ON t.tid = r.task_id "
+        f"LEFT JOIN (SELECT public_id, MIN(published_at) AS first_at FROM {q(PublicationRecord._meta.db_table)} "
+        f"WHERE kind = %s AND withdrawn = %s GROUP BY public_id) p ON p.public_id = {public_id}"
+    )
+    return RawRows(sql, [*day_params, *tasks_params, PublicationRecord.Kind.RESULT.value, False])
 
 
 def participation_rows(period: Period) -> QuerySet[Any]:
@@ -225,7 +238,7 @@ def _cond(template: str, clock: Clock) -> str:
     return template.format(today=f"'{clock.today.isoformat()}'", yellow=f"'{clock.yellow.isoformat()}'")
 
 
-def _sum_by(rows: QuerySet[Any], group: list[str], conds: dict[str, str], clock: Clock,
+def _sum_by(rows: QuerySet[Any] | RawRows, group: list[str], conds: dict[str, str], clock: Clock,
             extra: dict[str, str] | None = None) -> list[dict[str, Any]]:
     sql, params = rows.query.sql_with_params()
     q = connection.ops.quote_name
@@ -241,7 +254,7 @@ def _sum_by(rows: QuerySet[Any], group: list[str], conds: dict[str, str], clock:
                 for row in cursor.fetchall()]
 
 
-def ids_where(rows: QuerySet[Any], id_col: str, template: str, clock: Clock) -> tuple[str, list[Any]]:
+def ids_where(rows: QuerySet[Any] | RawRows, id_col: str, template: str, clock: Clock) -> tuple[str, list[Any]]:
     """SQL selecting the ids of the derived table's rows that meet a condition (for drill-downs)."""
     sql, params = rows.query.sql_with_params()
     return f"SELECT {id_col} FROM ({sql}) t WHERE {_cond(template, clock)}", list(params)  # noqa: S608

@@ -48,7 +48,7 @@ def _where(template: str, *, dept: int | None = None, task: int | None = None, d
     return cond
 
 
-def _ids(rows: QuerySet[Any], id_col: str, cond: str, clock: d.Clock) -> RawSQL:
+def _ids(rows: QuerySet[Any] | d.RawRows, id_col: str, cond: str, clock: d.Clock) -> RawSQL:
     sql, params = d.ids_where(rows, id_col, cond, clock)
     return RawSQL(sql, params)  # noqa: S611  (conditions are module constants, ids are ints)
 
