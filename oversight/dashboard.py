@@ -13,16 +13,19 @@ per distinct window end (holidays are data, not SQL) and handed to the database 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     Case,
     CharField,
     DateField,
+    DateTimeField,
     Exists,
     F,
     OuterRef,
@@ -86,11 +89,11 @@ RESULT_FLAGS: list[tuple[str, Any]] = [
 RESULT_SQL: dict[str, str] = {
     "entered": "1 = 1",
     "approved": "rstatus = 'approved'",
-    "published": "pub_date IS NOT NULL",
-    "on_time": "pub_date IS NOT NULL AND pub_date <= due",
-    "late": "pub_date IS NOT NULL AND pub_date > due",
-    "overdue": "pub_date IS NULL AND due < {today}",
-    "due_soon": "pub_date IS NULL AND due >= {today} AND due <= {yellow}",
+    "published": "pub_at IS NOT NULL",
+    "on_time": "pub_at < due_end",  # published on or before the due day (local time)
+    "late": "pub_at >= due_end",
+    "overdue": "pub_at IS NULL AND due < {today}",
+    "due_soon": "pub_at IS NULL AND due >= {today} AND due <= {yellow}",
 }
 # Tasks (one row per task): red once the publication deadline has passed unfinished, yellow in the
 # last five working days before it.
@@ -147,15 +150,19 @@ def period_tasks(period: Period) -> QuerySet[Task]:
     return Task.objects.filter(window_end__gte=period.start, window_end__lte=period.end)
 
 
-def _due_case(period: Period, prefix: str = "task__") -> Case:
-    """The publication due date of each row's task, as a CASE over the distinct window ends."""
+def _due_cases(period: Period, prefix: str = "") -> dict[str, Case]:
+    """Each task's publication due date, and the instant that day ends (local time), as CASEs over
+    the distinct window ends. Comparing timestamps with the end of the due day spares a time-zone
+    conversion per published result."""
     calendar = load_calendar()
     ends = period_tasks(period).order_by().values_list("window_end", flat=True).distinct()
-    whens = [
-        When(**{f"{prefix}window_end": end}, then=Value(add_working_days(end, PUBLICATION_WORKING_DAYS, calendar=calendar).date))
-        for end in ends
-    ]
-    return Case(*whens, default=Value(None), output_field=DateField())
+    dues = {end: add_working_days(end, PUBLICATION_WORKING_DAYS, calendar=calendar).date for end in ends}
+    zone = timezone.get_current_timezone()
+    day = [When(**{f"{prefix}window_end": end}, then=Value(due)) for end, due in dues.items()]
+    instant = [When(**{f"{prefix}window_end": end}, then=Value(dt.datetime.combine(due + dt.timedelta(days=1), dt.time(), zone)))
+               for end, due in dues.items()]
+    return {"due": Case(*day, default=Value(None), output_field=DateField()),
+            "due_end": Case(*instant, default=Value(None), output_field=DateTimeField())}
 
 
 def due_for(window_end: dt.date) -> dt.date:
@@ -179,24 +186,24 @@ class RawRows:
 def result_rows(period: Period) -> RawRows:
     """One row per result of the period's tasks, with its due date and first publication day.
 
-    The publication records are grouped once by public id and hash-joined on the id the result is
-    published under (``result:<task code>:<uscc>:<item>``), instead of a lookup per result."""
+    The first publication is version 1 of the record published under ``result:<task code>:<uscc>:
+    <item>`` (a withdrawal or a correction is always a later version); it is hash-joined on that id
+    instead of looked up once per result."""
     tasks_sql, tasks_params = (
-        period_tasks(period).order_by().values(tid=F("id"), tcode=F("code")).annotate(due=_due_case(period, prefix=""))
+        period_tasks(period).order_by().values(tid=F("id"), tcode=F("code")).annotate(**_due_cases(period))
         .query.sql_with_params()
     )
     q = connection.ops.quote_name
-    first_day, day_params = connection.ops.datetime_cast_date_sql("p.first_at", (), timezone.get_current_timezone_name())
     public_id = "('result:' || t.tcode || ':' || r.entity_id || ':' || CAST(r.item_id AS VARCHAR(20)))"
     sql = (
         f"SELECT r.id AS rid, r.task_id AS rtask, r.department_id AS dept, r.visit_id AS rvisit, r.entity_id AS rentity, "  # noqa: S608
-        f"r.status AS rstatus, t.due AS due, {first_day} AS pub_date "
+        f"r.status AS rstatus, t.due AS due, t.due_end AS due_end, p.published_at AS pub_at "
         f"FROM {q(Result._meta.db_table)} r "
         f"JOIN ({tasks_sql}) t ON t.tid = r.task_id "
-        f"LEFT JOIN (SELECT public_id, MIN(published_at) AS first_at FROM {q(PublicationRecord._meta.db_table)} "
-        f"WHERE kind = %s AND withdrawn = %s GROUP BY public_id) p ON p.public_id = {public_id}"
+        f"LEFT JOIN {q(PublicationRecord._meta.db_table)} p "
+        f"ON p.public_id = {public_id} AND p.version = 1 AND p.kind = %s"
     )
-    return RawRows(sql, [*day_params, *tasks_params, PublicationRecord.Kind.RESULT.value, False])
+    return RawRows(sql, [*tasks_params, PublicationRecord.Kind.RESULT.value])
 
 
 def participation_rows(period: Period) -> QuerySet[Any]:
@@ -218,8 +225,19 @@ def task_rows(period: Period) -> QuerySet[Any]:
     return (
         period_tasks(period).order_by()
         .values(tid=F("id"), dept=F("department_id"), tstatus=F("status"))
-        .annotate(due=_due_case(period, prefix=""))
+        .annotate(due=_due_cases(period)["due"])
     )
+
+
+@contextlib.contextmanager
+def planned_plainly() -> Iterator[None]:
+    """PostgreSQL's JIT compiles these wide CASE expressions for seconds to save milliseconds (the
+    publication join's row estimate is far too high): it is switched off for this transaction only."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 # --- Running conditions -------------------------------------------------------------------------
@@ -270,17 +288,11 @@ class DeptRow:
     claim_overdue: int = 0
     red: int = 0
     yellow: int = 0
-    visits: int = 0
-    chief_visits: int = 0
 
     @property
     def joint_share(self) -> float | None:
         launched = self.stages.get("launched", 0)
         return self.joint / launched if launched else None
-
-    @property
-    def chief_share(self) -> float | None:
-        return self.chief_visits / self.visits if self.visits else None
 
 
 @dataclass
@@ -324,11 +336,20 @@ def _department_list(ids: set[int]) -> list[Department]:
 
 
 def dashboard(*, period: Period, today: dt.date) -> Dashboard:
+    with planned_plainly():
+        return _dashboard(period=period, today=today)
+
+
+def _dashboard(*, period: Period, today: dt.date) -> Dashboard:
     clock = Clock.on(today)
     part = _sum_by(participation_rows(period), ["dept"], {**STAGE_SQL}, clock)
     res = _sum_by(result_rows(period), ["dept"], RESULT_SQL, clock)
-    flags = _sum_by(task_rows(period), ["dept"], TASK_SQL, clock)
-    chiefs = chief_visits_by_department(period)
+    per_task = _sum_by(task_rows(period).annotate(tscope=F("scope")), ["tid", "dept"], {
+        **TASK_SQL, "launched": STAGE_SQL["launched"], "joint": STAGE_SQL["joint"]}, clock)
+    flags: dict[int, dict[str, int]] = defaultdict(lambda: {"red": 0, "yellow": 0})
+    for r in per_task:
+        flags[r["dept"]]["red"] += r["red"]
+        flags[r["dept"]]["yellow"] += r["yellow"]
     by_dept: dict[int, DeptRow] = {}
     departments = _department_list({r["dept"] for r in part + res})
     for d in departments:
@@ -339,31 +360,26 @@ def dashboard(*, period: Period, today: dt.date) -> Dashboard:
         row.joint, row.claim_overdue = r["joint"], r["claim_overdue"]
     for r in res:
         by_dept[r["dept"]].results = {k: r[k] for k, _l in RESULT_FLAGS}
-    for r in flags:
-        if r["dept"] in by_dept:
-            by_dept[r["dept"]].red, by_dept[r["dept"]].yellow = r["red"], r["yellow"]
-    for dept_id, (visits, chief) in chiefs.items():
+    for dept_id, f in flags.items():
         if dept_id in by_dept:
-            by_dept[dept_id].visits, by_dept[dept_id].chief_visits = visits, chief
+            by_dept[dept_id].red, by_dept[dept_id].yellow = f["red"], f["yellow"]
     totals = DeptRow(Department(name=str(_("合计")), code=""))
     rows = list(by_dept.values())
     for key, _l in STAGES:
         totals.stages[key] = sum(r.stages.get(key, 0) for r in rows)
     for key, _l in RESULT_FLAGS:
         totals.results[key] = sum(r.results.get(key, 0) for r in rows)
-    for attr in ("joint", "claim_overdue", "red", "yellow", "visits", "chief_visits"):
+    for attr in ("joint", "claim_overdue", "red", "yellow"):
         setattr(totals, attr, sum(getattr(r, attr) for r in rows))
     doors = one_door(period)
     load = inspector_load(period)
-    task_totals = _sum_by(task_rows(period).annotate(tscope=F("scope")), [], {
-        "launched": STAGE_SQL["launched"], "joint": STAGE_SQL["joint"],
-    }, clock)[0]
+    carded = {r["tid"]: "red" if r["red"] else "yellow" for r in per_task if r["red"] or r["yellow"]}
     return Dashboard(
-        period=period, clock=clock, departments=rows, totals=totals, cards=cards(period=period, clock=clock),
+        period=period, clock=clock, departments=rows, totals=totals, cards=cards(period=period, clock=clock, carded=carded),
         joint_visits=doors["joint_visits"], visits_saved=doors["saved"], visits=doors["visits"],
         repeat_entities=repeat_entity_count(period), inspectors=load["inspectors"], load_max=load["max"],
-        load_avg=load["avg"], top_inspectors=load["top"], launched_tasks=task_totals["launched"] or 0,
-        joint_tasks=task_totals["joint"] or 0,
+        load_avg=load["avg"], top_inspectors=load["top"], launched_tasks=sum(r["launched"] for r in per_task),
+        joint_tasks=sum(r["joint"] for r in per_task),
     )
 
 
@@ -446,34 +462,32 @@ def inspector_rows(period: Period) -> QuerySet[Any]:
 
 
 def inspector_load(period: Period, top: int = 10) -> dict[str, Any]:
-    """How many inspectors went through a door in the period, the heaviest load and the mean."""
+    """How many inspectors went through a door in the period, the heaviest load and the mean
+    (one grouped query; the per-inspector rows are few)."""
     from inspectors.models import Inspector
 
-    rows = inspector_rows(period)
-    sql, params = rows.query.sql_with_params()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*), MAX(load), AVG(load) FROM ({sql}) t", params)  # noqa: S608
-        n, mx, avg = cursor.fetchone()
-    heavy = list(rows.order_by("-load", "inspector_id")[:top])
-    people = {i.pk: i for i in Inspector.objects.filter(pk__in=[r["inspector_id"] for r in heavy]).select_related("department")}
+    loads = list(inspector_rows(period).values_list("inspector_id", "load"))
+    heavy = sorted(loads, key=lambda r: (-r[1], r[0]))[:top]
+    people = {i.pk: i for i in Inspector.objects.filter(pk__in=[pk for pk, _n in heavy]).select_related("department")}
     return {
-        "inspectors": n or 0, "max": mx or 0, "avg": round(float(avg or 0), 1),
-        "top": [{"id": r["inspector_id"], "name": people[r["inspector_id"]].name,
-                 "department": people[r["inspector_id"]].department.label, "load": r["load"]} for r in heavy],
+        "inspectors": len(loads), "max": heavy[0][1] if heavy else 0,
+        "avg": round(sum(n for _pk, n in loads) / len(loads), 1) if loads else 0.0,
+        "top": [{"id": pk, "name": people[pk].name, "department": people[pk].department.label, "load": n} for pk, n in heavy],
     }
 
 
 # --- Cards --------------------------------------------------------------------------------------
-def cards(*, period: Period, clock: Clock) -> list[dict[str, Any]]:
-    """Red and yellow cards: tasks late (or nearly) for publication, departments late to claim."""
+def cards(*, period: Period, clock: Clock, carded: dict[int, str] | None = None) -> list[dict[str, Any]]:
+    """Red and yellow cards: tasks late (or nearly) for publication, departments late to claim.
+    ``carded`` (task id -> colour) is passed when the caller has already counted the flags."""
     out: list[dict[str, Any]] = []
-    for colour in ("red", "yellow"):
-        sql, params = ids_where(task_rows(period), "tid", TASK_SQL[colour], clock)
-        tasks = Task.objects.filter(pk__in=_raw(sql, params)).select_related("department").order_by("window_end", "code")
-        for task in tasks:
-            due = due_for(task.window_end)
-            out.append({"colour": colour, "kind": "publication", "task": task, "department": task.department, "due": due,
-                        "days": (clock.today - due).days})
+    if carded is None:
+        flagged = _sum_by(task_rows(period), ["tid"], TASK_SQL, clock)
+        carded = {r["tid"]: "red" if r["red"] else "yellow" for r in flagged if r["red"] or r["yellow"]}
+    for task in Task.objects.filter(pk__in=list(carded)).select_related("department").order_by("window_end", "code"):
+        due = due_for(task.window_end)
+        out.append({"colour": carded[task.pk], "kind": "publication", "task": task, "department": task.department,
+                    "due": due, "days": (clock.today - due).days})
     sql, params = ids_where(participation_rows(period), "pid", STAGE_SQL["claim_overdue"], clock)
     for part in TaskParticipant.objects.filter(pk__in=_raw(sql, params)).select_related("task", "department"):
         out.append({"colour": "red", "kind": "claim", "task": part.task, "department": part.department,
@@ -491,6 +505,11 @@ def _raw(sql: str, params: list[Any]) -> Any:
 # --- Per task -----------------------------------------------------------------------------------
 def task_table(*, period: Period, today: dt.date) -> list[dict[str, Any]]:
     """One row per task of the period: its stage, entities, results by flag, due date and card."""
+    with planned_plainly():
+        return _task_table(period=period, today=today)
+
+
+def _task_table(*, period: Period, today: dt.date) -> list[dict[str, Any]]:
     clock = Clock.on(today)
     res = {r["rtask"]: r for r in _sum_by(result_rows(period), ["rtask"], RESULT_SQL, clock)}
     flags = {r["tid"]: r for r in _sum_by(task_rows(period), ["tid"], TASK_SQL, clock)}

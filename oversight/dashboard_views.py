@@ -54,7 +54,9 @@ def drill(request: HttpRequest, kind: str) -> HttpResponse:
         listing = lists.listing(kind=kind, period=period, today=today, params=request.GET)
     except lists.BadFilter as exc:
         raise Http404 from exc
-    page = Paginator(listing.rows, 100).get_page(request.GET.get("page"))
+    with d.planned_plainly():
+        page = Paginator(listing.rows, 100).get_page(request.GET.get("page"))
+        page.object_list = list(page.object_list)
     if listing.kind in ("results", "cards"):
         for obj in page.object_list:
             obj.due = d.due_for((obj.task if listing.kind == "results" else obj).window_end)
