@@ -332,7 +332,9 @@ class Dashboard:
 
 
 def _department_list(ids: set[int]) -> list[Department]:
-    return list(Department.objects.filter(Q(kind=Department.Kind.REGULATOR, is_active=True) | Q(pk__in=ids)).order_by("code"))
+    """The district's member departments, and any other that took part (e.g. a superior's)."""
+    district = Q(kind=Department.Kind.REGULATOR, is_active=True, level=Department.Level.DISTRICT)
+    return list(Department.objects.filter(district | Q(pk__in=ids)).order_by("code"))
 
 
 def dashboard(*, period: Period, today: dt.date) -> Dashboard:
