@@ -11,7 +11,11 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	rm -f $(VENV)/.installed-*; touch $@
 
-install: $(STAMP) messages
+install: $(STAMP) node_modules/.package-lock.json messages
+
+# Front-end libraries (chart.js) from npm, served from our own static files; never from a CDN.
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
 
 messages: $(STAMP)
 	@command -v msgfmt >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null)

@@ -35,9 +35,10 @@ def nav_items(user: Any) -> list[NavItem]:
     if roles & {Role.STAFF, Role.DEPT_ADMIN}:
         items.append(NavItem("imports", _("导入"), "imports:home"))
     if Role.OFFICE in roles:
-        items.append(NavItem("office", _("联席办"), "agencies:office"))
+        items.append(NavItem("office", _("联席办"), "oversight:dashboard"))
     if Role.DISCIPLINE in roles:
         items.append(NavItem("discipline", _("纪检监督"), "agencies:discipline"))
+        items.append(NavItem("progress", _("工作进度"), "oversight:dashboard"))
     if Role.ASSESSOR in roles:
         items.append(NavItem("assessment", _("考核"), "agencies:assessment"))
     if Role.SUPERIOR in roles:

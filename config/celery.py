@@ -23,6 +23,9 @@ def _schedule(sender: Celery, **_: object) -> None:
         crontab(hour=settings.AUDIT_HEAD_PUBLISH_HOUR, minute=55),
         app.signature("core.tasks.publish_audit_head"), name="publish-audit-head",
     )
+    # The joint-meeting office: red/yellow-card reminders daily, a digest every Monday morning.
+    sender.add_periodic_task(crontab(hour=8, minute=40), app.signature("oversight.tasks.daily_deadline_checks"), name="office-deadlines")
+    sender.add_periodic_task(crontab(hour=8, minute=45, day_of_week=1), app.signature("oversight.tasks.weekly_digest"), name="office-digest")
 
 
 def _sweep_signature():  # type: ignore[no-untyped-def]

@@ -14,7 +14,7 @@ ROLES = {
     "scj_chief": ("/workspace/", "工作台", "Workspace"),
     "scj_admin": ("/workspace/", "工作台", "Workspace"),
     "ga_staff": ("/workspace/", "工作台", "Workspace"),
-    "office": ("/office/", "联席办", "Joint-Meeting Office"),
+    "office": ("/oversight/", "联席办", "Joint-Meeting Office"),
     "discipline": ("/discipline/", "纪检监督", "Discipline"),
     "assessor": ("/assessment/", "考核", "Assessment"),
     "superior": ("/superior/", "上级任务", "Superior"),
@@ -36,7 +36,7 @@ def test_each_demo_role_logs_in_and_sees_its_own_navigation_in_chinese(page, dem
     nav = page.locator("nav.mainnav")
     entries = {e.get_attribute("data-nav") for e in nav.locator("a").all()}
     assert label_zh in nav.inner_text()
-    own = {landing.strip("/")} if landing != "/workspace/" else {"workspace"}
+    own = {{"/workspace/": "workspace", "/oversight/": "office"}.get(landing, landing.strip("/"))}
     assert entries & ROLE_ONLY_ENTRIES == own, entries
     assert page.locator("html").get_attribute("lang") == "zh-hans"
     shot(page, f"role-{username}")
