@@ -18,6 +18,10 @@ def _schedule(sender: Celery, **_: object) -> None:
     sender.add_periodic_task(float(settings.OUTBOX_SWEEP_SECONDS), _sweep_signature(), name="outbox-sweep")
     # Deadline checks and reminders, every morning (Asia/Shanghai).
     sender.add_periodic_task(crontab(hour=8, minute=30), app.signature("inspections.tasks.daily_checks"), name="daily-checks")
+    # Reminder letters answered late escalate (one outbox row per letter), every morning.
+    sender.add_periodic_task(
+        crontab(hour=8, minute=40), app.signature("oversight.letter_tasks.escalate_overdue_letters"), name="letters-escalate"
+    )
 
 
 def _sweep_signature():  # type: ignore[no-untyped-def]

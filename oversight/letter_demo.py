@@ -1,0 +1,1 @@
+"""Demo reminder letters, meeting issues and an assessment scheme (filled in below)."""
