@@ -5,6 +5,7 @@ Who may see and do what: ``oversight.letter_permissions``. Every change: ``overs
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -56,7 +57,10 @@ def letter_list(request: HttpRequest) -> HttpResponse:
     _letter_reader(request.user)
     status = request.GET.get("status", "")
     letters = selectors.letter_list_for_user(user=request.user, status=status, department=_int(request.GET.get("department")))
+    year = timezone.localdate().year
+    summary = selectors.letters_summary(period_start=dt.date(year, 1, 1), period_end=dt.date(year, 12, 31)) if reads_all_letters(request.user) else []
     return render(request, "oversight/letters/list.html", {
+        "letters_summary": summary, "summary_year": year,
         "letters": letters[:200], "status": status, "statuses": LetterStatus.choices,
         "may_issue": may_issue_letters(request.user),
         "attention": selectors.departments_needing_letters() if may_issue_letters(request.user) else [],
