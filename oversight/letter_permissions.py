@@ -47,7 +47,7 @@ def issuers_for(user: Any) -> QuerySet[Department]:
     q = Q(pk__in=department_ids(user, roles={Role.DISCIPLINE}))
     if is_office(user):
         q |= Q(pk__in=department_ids(user, roles={Role.OFFICE})) | Q(kind=Department.Kind.DISCIPLINE)
-    return active.filter(q).order_by("kind", "code")
+    return active.filter(q).order_by("-kind", "code")  # the office itself first, then the discipline body
 
 
 def may_issue_letters(user: Any) -> bool:
