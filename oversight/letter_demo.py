@@ -91,6 +91,10 @@ def seed(out: Any) -> None:
     if len(people) < 3 or len(dept) < 6:
         out.write("  oversight: demo departments or users missing; skipped\n")
         return
+    # Letters carry the issuer's short name in their reference (文号): 联席办提醒〔2026〕1号.
+    for code, short in (("LXB", "联席办"), ("JJZ", "纪检组")):
+        Department.objects.filter(code=code, short_name="").update(short_name=short)
+        dept[code].refresh_from_db()
     if not AssessmentScheme.objects.exists():
         scheme_save(user=people["office"], name=f"{today.year}年度考核方案", weights={str(k): v for k, v in DEFAULT_WEIGHTS.items()},
                     note="按区营商环境考核要求设定，联席会议办公室可调整。")

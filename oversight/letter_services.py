@@ -31,6 +31,7 @@ from oversight.models import (
     LetterStatus,
     MeetingIssue,
     ReminderLetter,
+    letter_reference,
 )
 
 MAX_WORKING_DAYS = 60
@@ -91,9 +92,11 @@ def letter_send(*, letter: ReminderLetter, user: Any, today: dt.date | None = No
     # The issuer's row is the lock for numbering: two letters sent at once get two numbers.
     Department.objects.select_for_update().filter(pk=letter.issuer_id).first()
     last = ReminderLetter.objects.filter(issuer_id=letter.issuer_id, year=today.year).aggregate(m=Max("number"))["m"] or 0
-    now = timezone.now()
+    now, issuer = timezone.now(), Department.objects.get(pk=letter.issuer_id)
+    reference = letter_reference(issuer_label=issuer.label, year=today.year, number=last + 1)
     if not ReminderLetter.objects.filter(pk=letter.pk, status=LetterStatus.DRAFT).update(
-        status=LetterStatus.SENT, year=today.year, number=last + 1, sent_at=now, sent_on=today, signed_by=user
+        status=LetterStatus.SENT, year=today.year, number=last + 1, reference=reference, sent_at=now, sent_on=today,
+        signed_by=user,
     ):
         raise OversightError(_("该提醒函已发出，不能重复签发。"))
     letter.refresh_from_db()

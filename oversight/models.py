@@ -30,6 +30,8 @@ class ReminderLetter(models.Model):
     )
     year = models.PositiveSmallIntegerField(_("年度"), null=True, blank=True)
     number = models.PositiveIntegerField(_("文号序号"), null=True, blank=True)
+    # Fixed when the letter is sent: a later change of the issuer's short name leaves it as issued.
+    reference = models.CharField(_("文号"), max_length=100, blank=True)
     title = models.CharField(_("标题"), max_length=200)
     body = models.TextField(_("正文"), blank=True)
     basis = models.JSONField(_("依据的数据"), default=list, blank=True)
@@ -57,7 +59,8 @@ class ReminderLetter(models.Model):
                 condition=models.Q(status__in=["draft", "sent", "acknowledged", "answered"]), name="letter_status_valid"
             ),
             models.CheckConstraint(
-                condition=models.Q(status="draft") | models.Q(sent_at__isnull=False, number__isnull=False, signed_by__isnull=False),
+                condition=models.Q(status="draft") | models.Q(sent_at__isnull=False, number__isnull=False, signed_by__isnull=False)
+                & ~models.Q(reference=""),
                 name="letter_sent_is_signed_and_numbered",
             ),
             models.UniqueConstraint(fields=["issuer", "year", "number"], name="letter_number_unique_per_issuer_year"),
@@ -65,14 +68,12 @@ class ReminderLetter(models.Model):
         indexes = [models.Index(fields=["department", "status"], name="letter_department_status")]
 
     def __str__(self) -> str:
-        return f"{self.reference} {self.title}" if self.number else self.title
+        return f"{self.reference} {self.title}" if self.reference else self.title
 
-    @property
-    def reference(self) -> str:
-        """The letter's reference number (文号), e.g. 联席办提醒〔2026〕3号."""
-        if not self.number:
-            return ""
-        return f"{self.issuer.label}提醒〔{self.year}〕{self.number}号"
+
+def letter_reference(*, issuer_label: str, year: int, number: int) -> str:
+    """The letter's reference number (文号), e.g. 联席办提醒〔2026〕3号."""
+    return f"{issuer_label}提醒〔{year}〕{number}号"
 
 
 class LetterItem(models.Model):

@@ -94,3 +94,30 @@ def test_the_letter_reads_on_a_phone(phone, district) -> None:
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, width
     shot(phone, "letters-phone")
+
+
+def test_the_demo_shows_an_answered_and_an_overdue_letter(page, live_server) -> None:
+    from django.core.management import call_command
+
+    from core.demo import DEMO_PASSWORD
+
+    call_command("seed_demo")
+    login(page, live_server, "office", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/oversight/letters/")
+    rows = page.locator("#letters tbody tr")
+    text = page.locator("#letters").inner_text()
+    assert rows.count() == 3 and "已答复" in text and "已督办" in text and "逾期" in text and "草稿" in text
+    shot(page, "letters-demo-office")
+    overdue = ReminderLetter.objects.get(escalated_at__isnull=False)
+    page.goto(f"{live_server.url}/oversight/letters/{overdue.pk}/")
+    assert "已逾期" in page.locator(".ovl-items").inner_text()
+    page.goto(f"{live_server.url}/oversight/issues/")
+    assert page.locator("main table tbody tr").count() == 3
+    shot(page, "issues-demo")
+    page.click("form[action='/accounts/logout/'] button")
+    login(page, live_server, "discipline", DEMO_PASSWORD)
+    page.goto(f"{live_server.url}/oversight/discipline/changes/")
+    shot(page, "discipline-changes-demo")
+    page.goto(f"{live_server.url}/oversight/assessment/")
+    assert page.locator("#ranking tbody tr").count() == 10  # the ten member departments
+    shot(page, "assessment-demo")

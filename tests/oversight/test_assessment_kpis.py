@@ -162,7 +162,7 @@ def world():
     # unanswered (late), due 1 Aug unanswered (not yet due: outside).
     office = DepartmentFactory(code="LXB", name="联席办", kind="office")
     letter = ReminderLetter.objects.create(
-        issuer=office, department=w.a, title="提醒", status="sent", year=2026, number=1, created_by=w.user,
+        issuer=office, department=w.a, title="提醒", status="sent", year=2026, number=1, reference="联席办提醒〔2026〕1号", created_by=w.user,
         signed_by=w.user, sent_at=at(dt.date(2026, 3, 2)), sent_on=dt.date(2026, 3, 2),
     )
     for seq, due, answered in [(1, (3, 10), (3, 9)), (2, (3, 10), (3, 12)), (3, (5, 10), None), (4, (8, 1), None)]:

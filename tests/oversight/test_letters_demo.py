@@ -25,6 +25,7 @@ def test_the_demo_letters_issues_and_scheme(official_calendar) -> None:
     assert answered.status == "answered" and all(i.on_time for i in answered.items.all())
     overdue = letters["关于加强执法检查人员名录库建设的提醒函"]
     assert overdue.status == "acknowledged" and overdue.escalated_at is not None and overdue.issuer.code == "JJZ"
+    assert overdue.reference.startswith("纪检组提醒〔") and answered.reference.startswith("联席办提醒〔")
     assert overdue.items.filter(answered_at__isnull=True).count() == 1
     assert overdue_letter_ids(today=overdue.items.get(seq=2).due) == []  # escalated already
     assert FeedItem.objects.filter(kind="reminder_letter_overdue", recipient__username="scj_liaison").exists()
