@@ -39,6 +39,8 @@ def nav_items(user: Any) -> list[NavItem]:
     if Role.DISCIPLINE in roles:
         items.append(NavItem("discipline", _("纪检监督"), "agencies:discipline"))
         items.append(NavItem("progress", _("工作进度"), "oversight:dashboard"))
+    if roles & {Role.OFFICE, Role.DISCIPLINE, Role.LIAISON, Role.DEPT_ADMIN}:
+        items.append(NavItem("letters", _("提醒函"), "oversight:letters"))
     if Role.ASSESSOR in roles:
         items.append(NavItem("assessment", _("考核"), "agencies:assessment"))
     if Role.SUPERIOR in roles:

@@ -75,7 +75,8 @@ def office(request: HttpRequest) -> HttpResponse:
 @role_required(Role.ASSESSOR)
 @require_safe
 def assessment(request: HttpRequest) -> HttpResponse:
-    return render(request, "agencies/assessment.html")
+    """The assessor's landing page: the KPIs and reports live in the oversight app."""
+    return redirect("oversight:assessment")
 
 
 @role_required(Role.SUPERIOR)

@@ -26,6 +26,10 @@ def _schedule(sender: Celery, **_: object) -> None:
     # The joint-meeting office: red/yellow-card reminders daily, a digest every Monday morning.
     sender.add_periodic_task(crontab(hour=8, minute=40), app.signature("oversight.tasks.daily_deadline_checks"), name="office-deadlines")
     sender.add_periodic_task(crontab(hour=8, minute=45, day_of_week=1), app.signature("oversight.tasks.weekly_digest"), name="office-digest")
+    # Reminder letters answered late escalate (one outbox row per letter), every morning.
+    sender.add_periodic_task(
+        crontab(hour=8, minute=40), app.signature("oversight.letter_tasks.escalate_overdue_letters"), name="letters-escalate"
+    )
 
 
 def _sweep_signature():  # type: ignore[no-untyped-def]

@@ -24,7 +24,7 @@ from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
 GENESIS = "0" * 64
-AUDITED_APPS = {"agencies", "entities", "inspectors", "inspections", "core"}
+AUDITED_APPS = {"agencies", "entities", "inspectors", "inspections", "core", "oversight"}
 # Rows that are themselves records, or machinery, are not audited row by row.
 NOT_AUDITED = {"core.auditentry", "core.audithead", "core.outboxitem", "core.feeditem", "core.importjob"}
 SECRET_FIELDS = {"password"}
