@@ -35,9 +35,12 @@ class MemberForm(forms.Form):
     def __init__(self, *args: Any, departments: QuerySet[Department], items: QuerySet[InspectionItem], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         f: Any = self.fields
-        f["inspector"].queryset = Inspector.objects.filter(department__in=departments, is_active=True).order_by("department__code", "name")
+        f["inspector"].queryset = (Inspector.objects.filter(department__in=departments, is_active=True)
+                                  .select_related("department").order_by("department__code", "name"))
         f["department"].queryset = departments
-        f["item"].queryset = items
+        f["item"].queryset = items.select_related("department")
+        f["item"].label_from_instance = lambda i: f"{i.department.name}：{i.name}"
+        f["inspector"].label_from_instance = lambda p: f"{p.department.name} {p.name}（{p.cert_no}）"
 
 
 class ChiefForm(forms.Form):

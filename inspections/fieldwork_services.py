@@ -190,7 +190,7 @@ def team_chief_join(*, visit: Visit, user: Any, department: Department, mode: st
         mine.is_section_chief = True
         mine.save(update_fields=["is_section_chief"])
         return mine
-    name = user.get_full_name() or user.get_username()
+    name = str(user)
     return TeamMember.objects.create(visit=visit, kind=TeamMember.Kind.ASSISTING, is_section_chief=True, inspector=inspector,
                                      name=name, department=department, reason=_(CHIEF_MODES[mode]), added_by=user)
 

@@ -12,8 +12,9 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -92,7 +93,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     items = InspectionItem.objects.filter(pk__in=svc.visit_items(visit=visit).values("item_id"))
     notice = _notice_or_none(visit)
     return render(request, "inspections/fieldwork/visit.html", {
-        "visit": visit, "tasks": svc.visit_tasks(visit=visit), "items": svc.visit_items(visit=visit),
+        "visit": visit, "tasks": svc.visit_tasks(visit=visit), "items": notices.notice_items(visit=visit),
         "team": svc.team_of(visit=visit), "check": svc.team_check(visit=visit), "notice": notice,
         "status": notices.notice_status(notice) if notice else None,
         "organiser": may_organise(request.user, visit), "staffer": may_staff_team(request.user, visit),
@@ -260,7 +261,7 @@ def public_notice(request: HttpRequest, token: str) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(request, _("已收到您的确认，谢谢。"))
-            return redirect("fieldwork:public_notice", notice.token)
+            return HttpResponseRedirect(reverse("fieldwork:public_notice", args=[notice.token]) + "#answer")
     if request.method == "GET":
         notices.notice_opened(notice=notice)
     notice.refresh_from_db()

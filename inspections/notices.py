@@ -103,7 +103,7 @@ def materials_of(item: Any) -> list[str]:
 def _people(visit: Visit) -> list[NoticePerson]:
     people = []
     for m in team_of(visit=visit):
-        unit = m.department.name if m.department else (m.name if m.kind == TeamMember.Kind.THIRD_PARTY else "")
+        unit = m.department.name if m.department else str(m.get_kind_display())
         cert = m.inspector.cert_no if m.inspector is not None and (m.kind == TeamMember.Kind.DRAWN or m.is_section_chief) else ""
         role = _("组长") if m.is_leader else str(m.get_kind_display())
         if m.is_section_chief:
