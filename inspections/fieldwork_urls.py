@@ -15,6 +15,7 @@ urlpatterns = [
     path("visits/<int:pk>/notice/issue/", views.notice_issue, name="notice_issue"),
     path("visits/<int:pk>/notice/delivery/", views.notice_delivery, name="notice_delivery"),
     path("visits/<int:pk>/notice/date/", views.notice_date, name="notice_date"),
+    path("visits/<int:pk>/notice/dates/", views.notice_dates, name="notice_dates"),
     path("visits/<int:pk>/notice.pdf", views.notice_pdf, name="notice_pdf"),
     path("team-members/<int:pk>/leader/", views.member_leader, name="member_leader"),
     path("team-members/<int:pk>/remove/", views.member_remove, name="member_remove"),

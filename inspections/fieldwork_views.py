@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -92,14 +93,18 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     departments = Department.objects.filter(pk__in=visit_department_ids(visit)).order_by("code")
     items = InspectionItem.objects.filter(pk__in=svc.visit_items(visit=visit).values("item_id"))
     notice = _notice_or_none(visit)
+    status = notices.notice_status(notice) if notice else None
+    proposed = dict(zip(("first", "second", "third"), notice.proposed_dates, strict=False)) if notice else {}
+    entity_wish = status["proposal"].date if status and status["proposal"] else None
     return render(request, "inspections/fieldwork/visit.html", {
         "visit": visit, "tasks": svc.visit_tasks(visit=visit), "items": notices.notice_items(visit=visit),
         "team": svc.team_of(visit=visit), "check": svc.team_check(visit=visit), "notice": notice,
-        "status": notices.notice_status(notice) if notice else None,
+        "status": status,
         "organiser": may_organise(request.user, visit), "staffer": may_staff_team(request.user, visit),
         "chief_of": chief_departments(request.user, visit),
         "member_form": MemberForm(departments=departments, items=items), "chief_form": ChiefForm(),
-        "propose_form": ProposeForm(), "delivery_form": DeliveryForm(), "date_form": AgreedDateForm(),
+        "propose_form": ProposeForm(initial=proposed), "delivery_form": DeliveryForm(),
+        "date_form": AgreedDateForm(initial={"day": entity_wish, "note": _("同意主体建议的日期") if entity_wish else ""}),
     })
 
 
@@ -190,6 +195,17 @@ def notice_delivery(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+def notice_dates(request: HttpRequest, pk: int) -> HttpResponse:
+    notice = _staff_notice(request, pk, write=True)
+    form = ProposeForm(request.POST)
+    if form.is_valid():
+        _refused(request, lambda: notices.notice_repropose(notice=notice, user=request.user, proposed=form.dates()), _("已修改拟检查日期。"))
+    else:
+        _form_errors(request, form)
+    return redirect("fieldwork:visit", pk)
+
+
+@require_POST
 def notice_date(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _staff_notice(request, pk, write=True)
     form = AgreedDateForm(request.POST)
@@ -221,8 +237,15 @@ def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 # --- The entity's token page (no account) ---------------------------------------------------------
+def _client(request: HttpRequest) -> str:
+    """As the public site counts clients: only our own proxies' X-Forwarded-For hops are trusted."""
+    proxies = int(getattr(settings, "TRUSTED_PROXY_COUNT", 0) or 0)
+    hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if h.strip()]
+    return hops[-min(proxies, len(hops))] if proxies and hops else str(request.META.get("REMOTE_ADDR", ""))
+
+
 def _public_notice(request: HttpRequest, token: str) -> Notice:
-    if not notices.public_allowance(request.META.get("REMOTE_ADDR", "")):
+    if not notices.public_allowance(_client(request)):
         raise _TooMany
     notice = notices.notice_by_token(token)
     if notice is None:

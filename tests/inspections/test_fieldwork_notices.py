@@ -177,3 +177,16 @@ def test_the_notice_code_authenticates_an_objection_linked_from_the_token_page(j
     objection = objection_submit(public_id=public_id, token=notice.token, contact="张经理 0531-1234567",
                                  text="检查日期有误", client_ip="127.0.0.1")
     assert objection.notice == notice and Objection.objects.count() == 1
+
+
+def test_staff_change_the_proposed_dates_until_a_date_is_agreed(joint, notice, client) -> None:
+    later = [joint.visit.window_start + dt.timedelta(days=10)]
+    client.force_login(joint.dave)
+    assert client.post(f"/visits/{joint.visit.pk}/notice/dates/", {"first": later[0].isoformat()}).status_code == 404
+    client.force_login(joint.alice)
+    client.post(f"/visits/{joint.visit.pk}/notice/dates/", {"first": later[0].isoformat()})
+    notice.refresh_from_db()
+    assert notice.proposed_dates == [later[0].isoformat()]
+    notices.notice_confirm(notice=notice, signer="张经理", day=later[0])
+    with pytest.raises(notices.NoticeRefused, match="已约定"):
+        notices.notice_repropose(notice=notice, user=joint.alice, proposed=_dates(joint.visit))
