@@ -81,7 +81,8 @@ def test_team_notice_pdf_and_the_entity_agreeing_a_date(page, phone, live_server
     phone.get_by_label(second.isoformat()).check()
     phone.get_by_role("button", name="确认已阅读").click()
     expect(phone.locator("#fw-agreed-ok")).to_contain_text(second.isoformat())
-    expect(phone.locator("#fw-read-ok")).to_contain_text("王经理")
+    expect(phone.locator("#fw-read-ok")).to_contain_text("确认阅读")
+    expect(phone.locator("main")).not_to_contain_text("王经理")  # the signer's name stays staff-side
     shot(phone, "fieldwork-token-phone-agreed")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"the token page scrolls sideways on a phone ({width}px)"

@@ -108,6 +108,7 @@ def test_the_entity_opens_reads_and_agrees_a_date_without_an_account(joint, noti
     assert page.status_code == 200
     html = page.content.decode()
     assert joint.visit.entity.name in html and "旅客住宿登记簿" in html
+    assert "<script>" not in html and "style=" not in html
     for secret in _personal(joint):
         assert secret not in html
     client.get(url)  # a second opening is not recorded again
@@ -120,6 +121,7 @@ def test_the_entity_opens_reads_and_agrees_a_date_without_an_account(joint, noti
     joint.visit.refresh_from_db()
     assert notice.read_at is not None and notice.entity_contact == "张经理"
     assert notice.agreed_date == chosen and joint.visit.planned_on == chosen
+    assert "张经理" not in client.get(url).content.decode()  # the signer's name stays staff-side
     assert NoticeEvent.objects.filter(notice=notice, kind="date_agreed", date=chosen).exists()
     again = client.post(url, {"signer": "张经理", "day": _dates(joint.visit)[0].isoformat()})
     assert "如需变更请与检查组联系" in again.content.decode()

@@ -86,6 +86,16 @@ def test_the_section_chief_participation_is_recorded_once(joint) -> None:
         team_chief_join(visit=joint.visit, user=joint.chief, department=joint.task.department, mode="guide")
 
 
+def test_a_chief_who_was_drawn_is_flagged_on_the_drawn_slot(joint) -> None:
+    team_build(visit=joint.visit, user=joint.alice)
+    drawn = TeamMember.objects.filter(visit=joint.visit, kind="drawn", department=joint.task.department).first()
+    drawn.inspector.user = joint.chief
+    drawn.inspector.save()
+    member = team_chief_join(visit=joint.visit, user=joint.chief, department=joint.task.department, mode="lead")
+    assert member.pk == drawn.pk and member.kind == "drawn" and member.is_section_chief
+    assert TeamMember.objects.filter(visit=joint.visit).count() == team_check(visit=joint.visit).drawn
+
+
 def test_the_leader_can_be_changed_to_another_drawn_inspector(joint) -> None:
     team_build(visit=joint.visit, user=joint.alice)
     other = TeamMember.objects.filter(visit=joint.visit, is_leader=False, kind="drawn").first()
