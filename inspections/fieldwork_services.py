@@ -18,6 +18,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Avg, Count, Q, QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from agencies.models import Department
 from inspections.models import (
@@ -36,7 +37,7 @@ from inspections.models import (
 from inspectors.models import Inspector
 
 NON_DRAWN = (TeamMember.Kind.ASSISTING, TeamMember.Kind.EXPERT, TeamMember.Kind.THIRD_PARTY)
-CHIEF_MODES = {"lead": "科所长带队参加检查", "guide": "科所长现场指导检查"}
+CHIEF_MODES = {"lead": gettext_noop("科所长带队参加检查"), "guide": gettext_noop("科所长现场指导检查")}
 
 
 class FieldworkRefused(Exception):
@@ -192,7 +193,7 @@ def team_chief_join(*, visit: Visit, user: Any, department: Department, mode: st
         return mine
     name = str(user)
     return TeamMember.objects.create(visit=visit, kind=TeamMember.Kind.ASSISTING, is_section_chief=True, inspector=inspector,
-                                     name=name, department=department, reason=_(CHIEF_MODES[mode]), added_by=user)
+                                     name=name, department=department, reason=CHIEF_MODES[mode], added_by=user)
 
 
 @transaction.atomic

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from inspections.fieldwork_services import FieldworkRefused, team_check, team_of, visit_items, visit_tasks
 from inspections.models import Method, Notice, NoticeEvent, TeamMember, TrainingAttendance, Visit
@@ -36,11 +37,11 @@ DEFAULT_MATERIALS = {
     Method.TESTING: "需检验检测的产品或设备的相关资料",
     Method.ONLINE: "网店、网站或公示信息的访问方式",
 }
-AVOIDANCE_TEXT = (
+AVOIDANCE_TEXT = gettext_noop(
     "检查人员与你单位有直接利害关系，或者有其他关系可能影响公正检查的，你单位有权申请其回避。"
     "可在通知书链接页面提出，也可在检查开始时向检查组提出。"
 )
-REFUSAL_TEXT = (
+REFUSAL_TEXT = gettext_noop(
     "你单位应当配合检查，如实提供有关材料和情况。无正当理由拒绝、阻碍检查的，检查结果将记为“不配合检查情节严重”"
     "并依法向社会公示；构成违反治安管理行为的，由公安机关依法处理；构成犯罪的，依法追究刑事责任。"
 )
