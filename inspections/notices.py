@@ -339,7 +339,8 @@ def notice_pdf(content: NoticeContent) -> bytes:
               p(_("六、拒绝检查的后果"), h2), p(_(REFUSAL_TEXT)),
               p(_("七、确认阅读与约定日期"), h2),
               p(_("请扫描二维码或访问下列链接，确认已阅读本通知书，并选择或提出检查日期。对公示的检查结果有异议的，凭本通知书验证码提出。")),
-              p(f"{_('链接')}：{c.url}"), p(f"{_('通知书验证码')}：{c.token}")]
+              p(f"{_('链接')}：{c.url}"),
+              Paragraph(escape(f"{_('通知书验证码')}：") + f'<font face="Courier-Bold" size="12">{escape(c.token)}</font>', body)]
     qr = QrCodeWidget(c.url)
     x0, y0, x1, y1 = qr.getBounds()
     size = 32 * mm
