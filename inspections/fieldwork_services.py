@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from agencies.models import Department
+from core.audit import audit_bulk, digest_of
 from inspections.models import (
     Draw,
     DrawAssignment,
@@ -201,9 +202,12 @@ def team_set_leader(*, member: TeamMember, user: Any) -> TeamMember:
     """The leader carries an enforcement certificate: a drawn inspector, or a chief who is one."""
     if not (member.kind == TeamMember.Kind.DRAWN or (member.is_section_chief and member.inspector_id)):
         raise FieldworkRefused(_("组长须由持执法证的随机匹配人员或科所长担任。"))
-    TeamMember.objects.select_for_update().filter(visit_id=member.visit_id).update(is_leader=False)
-    TeamMember.objects.filter(pk=member.pk).update(is_leader=True)
+    # Row by row (a team is a handful of people) so that each change is in the audit trail.
+    for other in TeamMember.objects.select_for_update().filter(visit_id=member.visit_id, is_leader=True).exclude(pk=member.pk):
+        other.is_leader = False
+        other.save(update_fields=["is_leader"])
     member.is_leader = True
+    member.save(update_fields=["is_leader"])
     return member
 
 
@@ -233,13 +237,15 @@ def training_invite(*, session: TrainingSession, user: Any, task: Task) -> int:
     usccs = list(Visit.objects.filter(visit_tasks__task=task).values_list("entity_id", flat=True).distinct())
     if not usccs:
         raise FieldworkRefused(_("该任务尚无检查对象。"))
-    before = session.attendance.count()
-    TrainingAttendance.objects.bulk_create(
-        [TrainingAttendance(session=session, entity_id=u) for u in usccs], ignore_conflicts=True
-    )
+    before = set(session.attendance.values_list("entity_id", flat=True))
+    new = sorted(set(usccs) - before)
+    TrainingAttendance.objects.bulk_create([TrainingAttendance(session=session, entity_id=u) for u in new], ignore_conflicts=True)
+    audit_bulk(action="training_invite", object_type="inspections.trainingattendance", count=len(new),
+               digest=digest_of(new), summary={"session": session.pk, "task": task.code})
     if session.task_id is None:
-        TrainingSession.objects.filter(pk=session.pk).update(task=task)
-    return session.attendance.count() - before
+        session.task = task
+        session.save(update_fields=["task"])
+    return len(new)
 
 
 @transaction.atomic
@@ -247,7 +253,10 @@ def training_record_attendance(*, session: TrainingSession, user: Any, attended:
     rows = session.attendance.select_for_update()
     rows.filter(pk__in=attended).update(attended=True)
     rows.exclude(pk__in=attended).update(attended=False)
-    return rows.filter(attended=True).count()
+    present = sorted(rows.filter(attended=True).values_list("entity_id", flat=True))
+    audit_bulk(action="training_attendance", object_type="inspections.trainingattendance", count=len(present),
+               digest=digest_of(present), summary={"session": session.pk, "attended": present[:500]})
+    return len(present)
 
 
 @dataclass(frozen=True)

@@ -181,9 +181,10 @@ def notice_record_delivery(*, notice: Notice, user: Any, via: str, note: str = "
 
 
 def _set_date(notice: Notice, day: dt.date) -> None:
-    Notice.objects.filter(pk=notice.pk).update(agreed_date=day)
-    Visit.objects.filter(pk=notice.visit_id).update(planned_on=day)
     notice.agreed_date = day
+    notice.save(update_fields=["agreed_date"])
+    notice.visit.planned_on = day
+    notice.visit.save(update_fields=["planned_on"])
 
 
 @transaction.atomic
@@ -245,7 +246,8 @@ def notice_confirm(*, notice: Notice, signer: str, day: dt.date | None, other_da
     if not signer:
         raise NoticeRefused(_("请填写签收人。"))
     if notice.read_at is None:
-        Notice.objects.filter(pk=notice.pk).update(read_at=timezone.now(), entity_contact=signer)
+        notice.read_at, notice.entity_contact = timezone.now(), signer
+        notice.save(update_fields=["read_at", "entity_contact"])
         NoticeEvent.objects.create(notice=notice, kind=NoticeEvent.Kind.READ, note=signer)
     if day is None and other_day is None:
         return notice

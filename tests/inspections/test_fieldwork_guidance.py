@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from agencies.models import Role
+from core.models import AuditEntry
 from inspections.drawing import entity_list_assign
 from inspections.fieldwork_services import (
     FieldworkRefused,
@@ -68,6 +69,8 @@ def test_drawn_entities_are_invited_once_and_attendance_is_counted_per_year(cast
     assert years[0].trained == len({rows[0].entity_id, rows[1].entity_id, rows[2].entity_id}
                                    | set(second.attendance.filter(attended=True).values_list("entity_id", flat=True)))
     assert training_years(department_ids={cast.dept_b.pk}) == []
+    assert AuditEntry.objects.filter(action="training_attendance", count=3).exists()
+    assert AuditEntry.objects.filter(action="training_invite", count=5).exists()
 
 
 def test_training_pages_three_people(cast, listed, dave, client) -> None:

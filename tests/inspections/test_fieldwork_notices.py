@@ -9,6 +9,7 @@ import re
 import pytest
 from pypdf import PdfReader
 
+from core.models import AuditEntry
 from core.services import publication_write
 from inspections import notices
 from inspections.fieldwork_services import team_build
@@ -122,6 +123,9 @@ def test_the_entity_opens_reads_and_agrees_a_date_without_an_account(joint, noti
     assert notice.read_at is not None and notice.entity_contact == "张经理"
     assert notice.agreed_date == chosen and joint.visit.planned_on == chosen
     assert "张经理" not in client.get(url).content.decode()  # the signer's name stays staff-side
+    changes = AuditEntry.objects.filter(object_type="inspections.notice", object_id=str(notice.pk)).values_list("changes", flat=True)
+    assert any("agreed_date" in str(c) for c in changes) and any("read_at" in str(c) for c in changes)
+    assert AuditEntry.objects.filter(object_type="inspections.visit", object_id=str(joint.visit.pk), changes__icontains="planned_on").exists()
     assert NoticeEvent.objects.filter(notice=notice, kind="date_agreed", date=chosen).exists()
     again = client.post(url, {"signer": "张经理", "day": _dates(joint.visit)[0].isoformat()})
     assert "如需变更请与检查组联系" in again.content.decode()

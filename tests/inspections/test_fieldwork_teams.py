@@ -3,6 +3,7 @@ assisting staff and third-party institutions that never count as drawn."""
 
 import pytest
 
+from agencies.models import Department, Role
 from inspections.drawing import assignment_substitute
 from inspections.fieldwork_services import (
     FieldworkRefused,
@@ -14,6 +15,7 @@ from inspections.fieldwork_services import (
     team_set_leader,
 )
 from inspections.models import DrawAssignment, InspectionItem, TeamMember
+from tests.factories import DepartmentFactory, person
 from tests.inspections.fieldwork_setup import build_joint
 
 pytestmark = pytest.mark.django_db
@@ -105,8 +107,9 @@ def test_the_leader_can_be_changed_to_another_drawn_inspector(joint) -> None:
 
 # --- Pages, with the three people ------------------------------------------------------------------
 def test_the_visit_pages_three_people(joint, client) -> None:
+    auditor = person("auditor", DepartmentFactory(code="JW", name="纪检组", kind=Department.Kind.DISCIPLINE), Role.DISCIPLINE)
     url = f"/visits/{joint.visit.pk}/"
-    for reader in (joint.alice, joint.dave, joint.zed):
+    for reader in (joint.alice, joint.dave, joint.zed, auditor):
         client.force_login(reader)
         assert client.get(url).status_code == 200
         assert client.get(f"/tasks/{joint.task.pk}/visits/").status_code == 200
@@ -115,6 +118,8 @@ def test_the_visit_pages_three_people(joint, client) -> None:
     for path in (url, f"{url}sheet/", f"/tasks/{joint.task.pk}/visits/"):
         assert client.get(path).status_code == 404
     assert client.post(f"{url}team/build/").status_code == 404
+    client.force_login(auditor)
+    assert client.post(f"{url}team/build/").status_code == 404  # oversight reads, changes nothing
 
 
 def test_only_the_organisers_build_the_team(joint, client) -> None:
