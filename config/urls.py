@@ -45,6 +45,7 @@ urlpatterns = [
     path("oversight/", include("oversight.urls")),
     path("", include("inspections.urls")),
     path("", include("inspections.draw_urls")),
+    path("", include("inspections.fieldwork_urls")),
 ]
 
 handler500 = "core.views.server_error"

@@ -158,3 +158,8 @@ class DrawAssignmentAdmin(ReadOnlyAdmin):
 for model in (PlanBatch, TaskItem, TaskParticipant, TaskTransition, Objection, Substitution, RedrawRequest, EntityList, Visit, InspectionRecord, TeamMember, Notice, Result,
               ResultReview, ResultAttachment, FollowUp, CaseItem, EntityFeedback, TrainingSession, TrainingAttendance):
     admin.site.register(model, ReadOnlyAdmin)
+
+
+from inspections.models import NoticeEvent  # noqa: E402  (field work, issue 6 part A)
+
+admin.site.register(NoticeEvent, ReadOnlyAdmin)

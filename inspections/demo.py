@@ -185,3 +185,6 @@ def seed_draws(out: Any) -> None:
             draw_record_randomness(draw=matching, raw_values=["729"], user=user, today=today)
             draw_execute(draw_id=matching.pk)
         out.write(f"  {task.code}: {Draw.objects.filter(task=task, status='done').count()} draw(s) done\n")
+
+
+from inspections import fieldwork_demo  # noqa: E402, F401  (registers the field-work demo step)

@@ -13,6 +13,7 @@ from inspections.models.draws import (  # noqa: F401
     Visit,
     VisitTask,
 )
+from inspections.models.fieldwork import NoticeEvent  # noqa: F401
 from inspections.models.objections import Objection  # noqa: F401
 from inspections.models.results import (  # noqa: F401
     CaseItem,

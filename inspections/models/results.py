@@ -61,6 +61,7 @@ class TeamMember(models.Model):
     is_leader = models.BooleanField(_("组长"), default=False)
     is_section_chief = models.BooleanField(_("科所长参与"), default=False)
     reason = models.CharField(_("参与理由"), max_length=300, blank=True)
+    item = models.ForeignKey("inspections.InspectionItem", verbose_name=_("辅助的检查事项"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     added_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("添加人"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     added_at = models.DateTimeField(_("添加时间"), auto_now_add=True)
 
@@ -285,6 +286,7 @@ class TrainingSession(models.Model):
     held_on = models.DateField(_("日期"))
     location = models.CharField(_("地点"), max_length=200, blank=True)
     provider = models.CharField(_("授课人/机构"), max_length=200, blank=True)
+    provider_kind = models.CharField(_("授课方"), max_length=12, choices=[("staff", _("部门工作人员")), ("third_party", _("邀请的第三方机构"))], default="staff")
     audience = models.CharField(_("对象"), max_length=12, choices=Audience.choices, default=Audience.ENTITIES)
     task = models.ForeignKey("inspections.Task", verbose_name=_("相关任务"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
 
