@@ -42,4 +42,5 @@ urlpatterns = [
     path("oversight/", include("oversight.urls")),
     path("", include("inspections.urls")),
     path("", include("inspections.draw_urls")),
+    path("", include("inspections.results_urls")),
 ]
