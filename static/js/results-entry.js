@@ -45,11 +45,14 @@
     body.set("action", "save");
     sending = true; dirty = false;
     say("正在保存草稿…");
-    fetch(form.action || window.location.href, {
+    // form.action would be the button named "action": read the attribute.
+    fetch(form.getAttribute("action") || window.location.href, {
       method: "POST", body: body, credentials: "same-origin",
       headers: { "X-Autosave": "1", "X-Requested-With": "fetch" }
     }).then(function (response) {
-      return response.json().then(function (json) { return { ok: response.ok, json: json }; });
+      return response.json().then(function (json) { return { ok: response.ok, json: json }; }, function () {
+        return { ok: false, json: { error: "草稿未保存（服务器返回 " + response.status + "），内容已保存在本机。" } };
+      });
     }).then(function (reply) {
       if (reply.ok) { forget(); say("草稿已自动保存 " + reply.json.saved_at); }
       else { say(reply.json.error || "草稿未保存", true); }
