@@ -10,6 +10,7 @@ from rest_framework.routers import DefaultRouter
 from agencies import api as agencies_api
 from agencies import views as agencies_views
 from inspections import api as inspections_api
+from inspections import results_api
 
 router = DefaultRouter()
 router.register("departments", agencies_api.DepartmentViewSet, basename="department")
@@ -18,6 +19,8 @@ router.register("items", inspections_api.ItemViewSet, basename="item")
 router.register("plans", inspections_api.PlanViewSet, basename="plan")
 router.register("campaigns", inspections_api.CampaignViewSet, basename="campaign")
 router.register("tasks", inspections_api.TaskViewSet, basename="task")
+router.register("results", results_api.ResultViewSet, basename="result")
+router.register("result-slots", results_api.ResultSlotViewSet, basename="result-slot")
 
 admin.site.site_header = admin.site.site_title = str(settings.PROJECT_NAME)
 
