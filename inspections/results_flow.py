@@ -13,6 +13,7 @@ import datetime as dt
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,6 +39,7 @@ CASE_CLOCK_WORKING_DAYS: dict[str, int] = {
     CaseItem.Kind.CREDIT_REPAIR: 5,  # removal decided within 5 working days of the application
     CaseItem.Kind.REVOCATION: 20,  # hearing notice and decision (local)
 }
+SWEEP_BATCH = 5000
 
 
 # --- Entry and review ----------------------------------------------------------------------------
@@ -139,6 +141,53 @@ def case_decide(*, case: CaseItem, user: Any, decision: str, on: dt.date | None 
         raise ResultError(_("该事项已作出决定。"))
     case.refresh_from_db()
     return case
+
+
+def _bulk_open(*, kind: str, department: Any, usccs: Any, reason: str, clock_start: dt.date) -> int:
+    due = add_working_days(clock_start, CASE_CLOCK_WORKING_DAYS[kind])
+    rows = [CaseItem(kind=kind, entity_id=u, department=department, reason=reason, clock_start=clock_start, due=due.date,
+                     due_estimated=due.estimated) for u in usccs]
+    # Another department may hold the same clock for the entity: the unique constraint keeps one.
+    return len(CaseItem.objects.bulk_create(rows, batch_size=SWEEP_BATCH, ignore_conflicts=True))
+
+
+def _directory_entities(department: Any) -> QuerySet[Any]:
+    from entities.models import DirectoryEntry, EntityStatus
+
+    return DirectoryEntry.objects.filter(directory__department=department, entity__status=EntityStatus.ACTIVE)
+
+
+@transaction.atomic
+def no_report_sweep(*, department: Any, report_year: int, today: dt.date) -> int:
+    """Entities of the department's directories without an annual report for ``report_year`` once
+    30 June of the next year has passed (entities registered later owe none). Returns entries opened."""
+    from entities.models import AnnualReport
+
+    deadline = dt.date(report_year + 1, 6, 30)
+    if today <= deadline:
+        raise ResultError(_("%(y)s 年度报告的报送期限是 %(d)s，期限届满后才能筛查。") % {"y": report_year, "d": deadline})
+    start = deadline + dt.timedelta(days=1)
+    filed = AnnualReport.objects.filter(entity_id=OuterRef("entity_id"), year=report_year)
+    known = CaseItem.objects.filter(kind=CaseItem.Kind.NO_ANNUAL_REPORT, entity_id=OuterRef("entity_id"), clock_start=start)
+    usccs = (_directory_entities(department).filter(Q(entity__reg_date__isnull=True) | Q(entity__reg_date__lte=dt.date(report_year, 12, 31)))
+             .filter(~Exists(filed), ~Exists(known)).values_list("entity_id", flat=True).distinct())
+    reason = _("未按规定报送 %(y)s 年度报告") % {"y": report_year}
+    return _bulk_open(kind=CaseItem.Kind.NO_ANNUAL_REPORT, department=department, usccs=usccs.iterator(), reason=reason, clock_start=start)
+
+
+@transaction.atomic
+def revocation_sweep(*, department: Any, today: dt.date) -> int:
+    """Revocation candidates: listed as unreachable at the registered address for two years or more
+    and still listed (not operating and not reachable). Returns entries opened."""
+    from entities.models import AbnormalListing
+
+    since = today.replace(year=today.year - 2) if (today.month, today.day) != (2, 29) else dt.date(today.year - 2, 2, 28)
+    listed = AbnormalListing.objects.filter(entity_id=OuterRef("entity_id"), reason=AbnormalListing.Reason.UNREACHABLE,
+                                            removed_on__isnull=True, listed_on__lte=since)
+    known = CaseItem.objects.filter(kind=CaseItem.Kind.REVOCATION, entity_id=OuterRef("entity_id"), status=CaseItem.Status.OPEN)
+    usccs = _directory_entities(department).filter(Exists(listed), ~Exists(known)).values_list("entity_id", flat=True).distinct()
+    reason = _("因通过登记的住所无法联系被列入经营异常名录满两年")
+    return _bulk_open(kind=CaseItem.Kind.REVOCATION, department=department, usccs=usccs.iterator(), reason=reason, clock_start=today)
 
 
 # --- Inspections that were not drawn -------------------------------------------------------------

@@ -128,3 +128,16 @@ class HistoryForm(forms.Form):
 
     def clean_entity(self) -> str:
         return str(self.cleaned_data["entity"]).strip().upper()
+
+
+class SweepForm(forms.Form):
+    kind = forms.ChoiceField(label=_("筛查"), choices=[("no_report", _("未按时报送年度报告的主体")), ("revocation", _("拟吊销：无法联系满两年的主体"))])
+    department = forms.ModelChoiceField(label=_("部门（筛查本部门名录库）"), queryset=Department.objects.none())
+    report_year = forms.IntegerField(label=_("报告年度"), min_value=2014, max_value=2100, required=False)
+
+    def __init__(self, *args: Any, departments: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["department"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = departments
+        self.fields["report_year"].initial = timezone.localdate().year - 1

@@ -18,6 +18,7 @@ urlpatterns = [
     path("follow-ups/<int:pk>/", views.follow_up_detail, name="follow_up"),
     path("cases/", views.case_list, name="cases"),
     path("cases/new/", views.case_create, name="case_create"),
+    path("cases/sweep/", views.case_sweep, name="case_sweep"),
     path("cases/<int:pk>/", views.case_detail, name="case"),
     path("history/", views.history, name="history"),
 ]

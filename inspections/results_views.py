@@ -15,6 +15,7 @@ from django.contrib import messages
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -44,8 +45,10 @@ from inspections.results_flow import (
     entry_save,
     entry_submit,
     history_record,
+    no_report_sweep,
     review_approve,
     review_return,
+    revocation_sweep,
     task_progress,
 )
 from inspections.results_forms import (
@@ -56,6 +59,7 @@ from inspections.results_forms import (
     HistoryForm,
     ResultForm,
     ReviewForm,
+    SweepForm,
     result_initial,
 )
 
@@ -288,7 +292,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     mine = readable_result_departments(request.user)
     if mine == set():
         raise Http404
-    kind = request.GET.get("kind", "")
+    kind, writable = request.GET.get("kind", ""), case_writer_departments(request.user)
     qs = CaseItem.objects.select_related("entity", "department")
     if mine is not None:
         qs = qs.filter(department_id__in=mine)
@@ -296,7 +300,8 @@ def case_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(kind=kind)
     return render(request, "inspections/results/cases.html", {
         "cases": qs.order_by("status", "due")[:LIST_LIMIT], "kind": kind, "kinds": CaseItem.Kind.choices,
-        "today": timezone.localdate(), "may_create": bool(case_writer_departments(request.user)),
+        "today": timezone.localdate(), "may_create": bool(writable),
+        "sweep_form": SweepForm(departments=Department.objects.filter(pk__in=writable).order_by("code")) if writable else None,
     })
 
 
@@ -330,6 +335,27 @@ def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
             form.add_error(None, str(exc))
     writable = case.department_id in case_writer_departments(request.user) and case.status == CaseItem.Status.OPEN
     return render(request, "inspections/results/case.html", {"case": case, "form": form if writable else None, "today": timezone.localdate()})
+
+
+@require_POST
+def case_sweep(request: HttpRequest) -> HttpResponse:
+    departments = Department.objects.filter(pk__in=case_writer_departments(request.user)).order_by("code")
+    if not departments.exists():
+        raise Http404
+    form = SweepForm(request.POST, departments=departments)
+    if not form.is_valid():
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
+        return redirect("results:cases")
+    d, today = form.cleaned_data, timezone.localdate()
+    try:
+        if d["kind"] == "no_report":
+            n = no_report_sweep(department=d["department"], report_year=d["report_year"] or today.year - 1, today=today)
+        else:
+            n = revocation_sweep(department=d["department"], today=today)
+        messages.success(request, _("筛查完成，新增 %(n)s 条待办。") % {"n": n})
+    except ResultError as exc:
+        messages.error(request, str(exc))
+    return redirect(f"{reverse('results:cases')}?kind={d['kind']}")
 
 
 # --- Other inspections and the export ------------------------------------------------------------

@@ -53,7 +53,7 @@ def hotel_task(*, window_end: dt.date = dt.date(2026, 12, 20)) -> Hotel:
     registry(3)
     items = [item(dept, "GA-1", "旅馆业治安管理情况的检查", category="key"), item(dept, "GA-2", "旅馆业实名登记情况的检查")]
     task = make_task(user=chief, department=dept, items=items, draw_mode="assigned", title="2026年旅馆业联合抽查",
-                     window_start=dt.date(2026, 12, 1), window_end=window_end)
+                     window_start=min(dt.date(2026, 12, 1), window_end - dt.timedelta(days=13)), window_end=window_end)
     task_publish(task=task, user=chief)
     entity_list_assign(task=task, user=chief, usccs=[code(0)], note="上级下发旅馆业名单")
     now = timezone.now()

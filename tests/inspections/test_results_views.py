@@ -333,3 +333,42 @@ def test_the_national_export_lists_published_results_of_the_department(hotel, dj
     assert [c.value for c in sheet[2]][4] == hotel.task.code
     assert len(_client(hotel.charlie).get("/results/export/?format=csv").content.decode("utf-8-sig").splitlines()) == 1
     assert _client(hotel.inspector).get("/results/export/").status_code == 404  # inspector-only: no department list
+
+
+# --- Sweeps and flags --------------------------------------------------------------------------
+def test_sweeps_open_no_report_and_revocation_entries_for_the_departments_directory(hotel, official_calendar, monkeypatch) -> None:
+    from entities.models import AbnormalListing, AnnualReport, Entity
+    from tests.entities.factories import add_entry, make_directory
+
+    directory = make_directory(hotel.department)
+    for n in range(3):
+        add_entry(directory, Entity.objects.get(uscc=code(n)))
+    AnnualReport.objects.create(entity_id=code(0), year=2025, filed_on=dt.date(2026, 5, 1))
+    AbnormalListing.objects.create(entity_id=code(1), reason="unreachable", listed_on=dt.date(2024, 9, 1))
+    AbnormalListing.objects.create(entity_id=code(2), reason="unreachable", listed_on=dt.date(2025, 9, 1))  # not two years yet
+    monkeypatch.setattr("inspections.results_views.timezone.localdate", lambda: dt.date(2026, 11, 27))
+    data = {"kind": "no_report", "department": hotel.department.pk, "report_year": 2025}
+    assert _client(hotel.liaison).post("/cases/sweep/", data).status_code == 404
+    _client(hotel.charlie).post("/cases/sweep/", data)  # not their department: refused by the form
+    assert not CaseItem.objects.exists()
+    _client(hotel.chief).post("/cases/sweep/", data)
+    _client(hotel.chief).post("/cases/sweep/", data)  # twice: nothing new
+    assert set(CaseItem.objects.filter(kind="no_report").values_list("entity_id", flat=True)) == {code(1), code(2)}
+    assert CaseItem.objects.filter(kind="no_report").first().due == dt.date(2026, 7, 15)
+    _client(hotel.chief).post("/cases/sweep/", {"kind": "revocation", "department": hotel.department.pk})
+    assert list(CaseItem.objects.filter(kind="revocation").values_list("entity_id", flat=True)) == [code(1)]
+    early = _client(hotel.chief).post("/cases/sweep/", {**data, "report_year": 2026}, follow=True).content.decode()
+    assert "期限届满后才能筛查" in early
+
+
+@pytest.mark.parametrize(("today", "css", "words"), [
+    (dt.date(2026, 10, 9), "res-flag-ok", "公示期限 2026-10-16"),
+    (dt.date(2026, 10, 10), "res-flag-yellow", "临近公示期限"),  # the make-up Saturday: 5 working days left
+    (dt.date(2026, 10, 17), "res-flag-red", "已逾期"),
+])
+def test_the_review_queue_flags_the_publication_deadline_around_national_day(official_calendar, monkeypatch, today, css, words) -> None:
+    hotel = hotel_task(window_end=dt.date(2026, 9, 14))
+    _submitted(hotel)
+    monkeypatch.setattr("inspections.results.timezone.localdate", lambda: today)
+    page = _client(hotel.chief).get("/results/review/").content.decode()
+    assert css in page and words in page
