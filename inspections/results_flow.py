@@ -17,6 +17,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from agencies.models import Department, Role
+from agencies.selectors import users_with_roles
+from core.services import feed_post
 from core.workdays import add_working_days
 from inspections.models import (
     CaseItem,
@@ -63,7 +66,17 @@ def entry_submit(*, result: Result, user: Any, client_token: str = "") -> Result
     task = Task.objects.select_for_update().get(pk=result.task_id)
     if task.status == TaskStatus.INSPECTING and _all_in(task, (Result.Status.SUBMITTED, Result.Status.APPROVED)):
         task_transition(task=task, action="submit_for_review", user=user, reason=_("检查结果已全部提交"))
+        _tell_chiefs(task)
     return result
+
+
+def _tell_chiefs(task: Task) -> None:
+    departments = Result.objects.filter(task=task, status=Result.Status.SUBMITTED).values_list("department", flat=True).distinct()
+    for department in Department.objects.filter(pk__in=departments):
+        feed_post(recipients=users_with_roles(department=department, roles={Role.SECTION_CHIEF}), kind="results_to_review",
+                  department=department, url="/results/review/",
+                  title=_("检查结果待审核：%(title)s") % {"title": task.title},
+                  body=_("任务 %(code)s 的检查结果已全部提交，请在公示期限前审核。") % {"code": task.code})
 
 
 @transaction.atomic

@@ -205,6 +205,8 @@ def test_returned_corrected_approved_and_the_task_moves_on_to_publication(hotel,
     first, second = _submitted(hotel, 0), _submitted(hotel, 1)
     hotel.task.refresh_from_db()
     assert hotel.task.status == "in_review"
+    assert hotel.chief.feed_items.filter(kind="results_to_review", url="/results/review/").exists()
+    assert not hotel.bob.feed_items.filter(kind="results_to_review").exists()
     chief = _client(hotel.chief)
     assert "退回须写明理由" in chief.post(f"/results/{first.pk}/review/", {"decision": "return", "opinion": ""}, follow=True).content.decode()
     chief.post(f"/results/{first.pk}/review/", {"decision": "return", "opinion": "检查日期有误，应为12月4日"})
@@ -372,3 +374,24 @@ def test_the_review_queue_flags_the_publication_deadline_around_national_day(off
     monkeypatch.setattr("inspections.results.timezone.localdate", lambda: today)
     page = _client(hotel.chief).get("/results/review/").content.decode()
     assert css in page and words in page
+
+
+def test_the_private_directory_may_not_lie_under_a_served_one(settings) -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from inspections.uploads import private_root
+
+    settings.PRIVATE_MEDIA_ROOT = Path(settings.STATIC_ROOT) / "uploads"
+    with pytest.raises(ImproperlyConfigured):
+        private_root()
+    settings.PRIVATE_MEDIA_ROOT = Path(settings.MEDIA_ROOT) / "private"
+    with pytest.raises(ImproperlyConfigured):
+        private_root()
+
+
+def test_a_tasks_results_page_shows_progress_to_its_departments_only(hotel) -> None:
+    _submitted(hotel)
+    page = _client(hotel.bob).get(f"/tasks/{hotel.task.pk}/results/").content.decode()
+    assert "测试商户0" in page and "应录 2" in page
+    assert _client(hotel.chief).get(f"/tasks/{hotel.task.pk}/results/").status_code == 200
+    assert _client(hotel.charlie).get(f"/tasks/{hotel.task.pk}/results/").status_code == 404
