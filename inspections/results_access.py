@@ -71,8 +71,12 @@ def entry_slots(*, user: Any) -> QuerySet[VisitTask]:
     )
     team = TeamMember.objects.filter(visit_id=OuterRef("visit_id"), inspector=inspector)
     mine = TaskItem.objects.filter(task_id=OuterRef("task_id"), department_id=inspector.department_id)
+    # Narrow first on the person's own (indexed) assignments and teams: visits can be millions.
+    entities = set(DrawAssignment.objects.filter(_live_matching(), inspector=inspector).values_list("entity_id", flat=True))
+    entities |= set(Substitution.objects.filter(new_inspector=inspector).values_list("assignment__entity_id", flat=True))
+    near = Q(visit__entity_id__in=entities) | Q(visit_id__in=TeamMember.objects.filter(inspector=inspector).values("visit_id"))
     return (
-        VisitTask.objects.filter(Exists(drawn) | Exists(substitute) | Exists(team), Exists(mine), task__status__in=ENTRY_STATUSES)
+        VisitTask.objects.filter(near, Exists(drawn) | Exists(substitute) | Exists(team), Exists(mine), task__status__in=ENTRY_STATUSES)
         .select_related("visit", "task", "task__department")
         .order_by("visit__window_start", "task_id", "visit__entity_id")
     )

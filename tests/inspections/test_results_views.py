@@ -395,3 +395,20 @@ def test_a_tasks_results_page_shows_progress_to_its_departments_only(hotel) -> N
     assert "测试商户0" in page and "应录 2" in page
     assert _client(hotel.chief).get(f"/tasks/{hotel.task.pk}/results/").status_code == 200
     assert _client(hotel.charlie).get(f"/tasks/{hotel.task.pk}/results/").status_code == 404
+
+
+def test_a_recorded_substitute_and_a_team_member_may_enter_and_the_replaced_inspector_may_not(hotel) -> None:
+    from agencies.models import Role
+    from inspections.models import DrawAssignment, Substitution, TeamMember
+    from inspectors.models import Inspector
+    from tests.factories import person
+
+    sub_user, helper_user = person("substitute", hotel.department, Role.INSPECTOR), person("helper", hotel.department, Role.INSPECTOR)
+    substitute = Inspector.objects.create(department=hotel.department, name="赵六", cert_no="GA-003", user=sub_user)
+    helper = Inspector.objects.create(department=hotel.department, name="钱七", cert_no="GA-004", user=helper_user)
+    mine = DrawAssignment.objects.get(inspector__user=hotel.inspector)
+    Substitution.objects.create(assignment=mine, new_inspector=substitute, reason="申报回避", approved_by=hotel.chief)
+    TeamMember.objects.create(visit=hotel.visit, department=hotel.department, inspector=helper, kind="assisting", reason="科所长指派协助", added_by=hotel.chief)
+    assert _client(hotel.inspector).get(_entry_url(hotel)).status_code == 404
+    assert _client(sub_user).get(_entry_url(hotel)).status_code == 200
+    assert _client(helper_user).get(_entry_url(hotel)).status_code == 200
