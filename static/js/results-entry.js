@@ -83,3 +83,16 @@
   form.addEventListener("submit", function () { clearTimeout(timer); keep(); });
   window.addEventListener("online", function () { if (localStorage.getItem(key)) { send(); } });
 })();
+
+// "发现问题" details matter only when "发现问题待后续处理" is chosen: hide them otherwise.
+(function () {
+  var pending = document.querySelector("input[name=categories][value=problem_pending]");
+  var details = document.querySelector(".res-violations");
+  if (!pending || !details) { return; }
+  function sync() {
+    var any = details.querySelector("input:checked");
+    details.hidden = !pending.checked && !any;
+  }
+  pending.form.addEventListener("change", sync);
+  sync();
+})();
