@@ -77,9 +77,21 @@ def entry_slots(*, user: Any) -> QuerySet[VisitTask]:
     near = Q(visit__entity_id__in=entities) | Q(visit_id__in=TeamMember.objects.filter(inspector=inspector).values("visit_id"))
     return (
         VisitTask.objects.filter(near, Exists(drawn) | Exists(substitute) | Exists(team), Exists(mine), task__status__in=ENTRY_STATUSES)
-        .select_related("visit", "task", "task__department")
+        .select_related("visit", "visit__entity", "task", "task__department")
         .order_by("visit__window_start", "task_id", "visit__entity_id")
     )
+
+
+def team_of(slot: VisitTask) -> list[Any]:
+    """Who goes to this door for this task: the matched inspectors (after substitutions) and the
+    team's members. Name, unit and 执法证号 only."""
+    from inspectors.models import Inspector
+
+    drawn = DrawAssignment.objects.filter(_live_matching(), draw__task_id=slot.task_id, entity_id=slot.visit.entity_id)
+    ids = set(drawn.filter(substitutions__isnull=True).values_list("inspector_id", flat=True))
+    ids |= set(Substitution.objects.filter(assignment__in=drawn).values_list("new_inspector_id", flat=True))
+    ids |= set(TeamMember.objects.filter(visit_id=slot.visit_id, inspector__isnull=False).values_list("inspector_id", flat=True))
+    return list(Inspector.objects.filter(pk__in=ids).select_related("department").only("name", "cert_no", "department__name").order_by("department__code", "cert_no"))
 
 
 def access_entry(*, user: Any, visit_pk: int, task_pk: int) -> tuple[VisitTask, Any]:

@@ -38,6 +38,7 @@ from inspections.results_access import (
     may_enter,
     may_review,
     readable_result_departments,
+    team_of,
 )
 from inspections.results_flow import (
     case_decide,
@@ -100,7 +101,7 @@ def visit_entry(request: HttpRequest, visit_pk: int, task_pk: int) -> HttpRespon
     results = {r.item_id: r for r in Result.objects.filter(visit=slot.visit, task=slot.task, department_id=inspector.department_id)}
     rows = [{"item": ti.item, "result": results.get(ti.item_id)} for ti in items]
     return render(request, "inspections/results/visit.html", {
-        "slot": slot, "rows": rows, "deadline": publication_deadline(slot.task), "entity": slot.visit.entity,
+        "slot": slot, "rows": rows, "deadline": publication_deadline(slot.task), "entity": slot.visit.entity, "team": team_of(slot),
     })
 
 

@@ -412,3 +412,9 @@ def test_a_recorded_substitute_and_a_team_member_may_enter_and_the_replaced_insp
     assert _client(hotel.inspector).get(_entry_url(hotel)).status_code == 404
     assert _client(sub_user).get(_entry_url(hotel)).status_code == 200
     assert _client(helper_user).get(_entry_url(hotel)).status_code == 200
+
+
+def test_the_visit_page_names_the_team_by_name_and_certificate_only(hotel) -> None:
+    page = _client(hotel.inspector).get(f"/results/visits/{hotel.visit.pk}/tasks/{hotel.task.pk}/").content.decode()
+    assert "张三" in page and "GA-001" in page and "李四" in page and "GA-002" in page
+    assert "370102199001011234" not in page and "13800000000" not in page and "王五" not in page
