@@ -75,7 +75,28 @@ def test_an_inspector_enters_results_on_a_phone_and_the_chief_reviews_them(brows
     attachment = ResultAttachment.objects.get()
     assert attachment.content_type == "image/jpeg" and attachment.original_name == "现场照片.jpg"
 
-    _enter(phone, live_server, hotel, 1, "发现问题已责令改正", "住宿登记簿缺两页，已当场责令改正")
+    # The second: the connection drops mid-form; nothing typed is lost, and it reaches the server.
+    _enter(phone, live_server, hotel, 1, "发现问题已责令改正", "住宿登记簿缺", submit=False)
+    phone.context.set_offline(True)
+    phone.get_by_label("检查情况").fill("住宿登记簿缺两页，已当场责令改正")
+    expect(phone.locator("[data-autosave-status]")).to_contain_text("网络中断", timeout=15_000)
+    _fits(phone, "results-offline-phone")
+    assert not Result.objects.filter(findings="住宿登记簿缺两页，已当场责令改正").exists()
+    phone.context.set_offline(False)  # the connection returns: the kept copy is sent by itself
+    expect(phone.locator("[data-autosave-status]")).to_contain_text("草稿已自动保存", timeout=15_000)
+    phone.reload()
+    expect(phone.get_by_label("检查情况")).to_have_value("住宿登记簿缺两页，已当场责令改正")
+    assert wait_for(lambda: Result.objects.filter(item=hotel.items[1], findings="住宿登记簿缺两页，已当场责令改正").exists(), timeout=15)
+    # Sends fail, the page is closed and opened again: the copy kept in the phone is restored and sent.
+    phone.route("**/items/*/", lambda route: route.abort() if route.request.method == "POST" else route.continue_())
+    phone.locator("#id_avoidance_on_site").fill("主体当场申请李四回避，已由王组长决定更换")
+    expect(phone.locator("[data-autosave-status]")).to_contain_text("网络中断", timeout=15_000)
+    phone.unroute("**/items/*/")
+    phone.reload()
+    expect(phone.locator("#id_avoidance_on_site")).to_have_value("主体当场申请李四回避，已由王组长决定更换")
+    assert wait_for(lambda: Result.objects.filter(item=hotel.items[1], avoidance_on_site__startswith="主体当场申请").exists(), timeout=15)
+    phone.get_by_role("button", name="提交审核").click()
+    expect(phone.locator(".messages")).to_contain_text("已提交审核")
     _fits(phone, "results-submitted-phone")
     hotel.task.refresh_from_db()
     assert hotel.task.status == "in_review"
