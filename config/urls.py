@@ -11,6 +11,7 @@ from agencies import api as agencies_api
 from agencies import otp as agencies_otp
 from agencies import views as agencies_views
 from inspections import api as inspections_api
+from inspections import results_api
 
 router = DefaultRouter()
 router.register("departments", agencies_api.DepartmentViewSet, basename="department")
@@ -19,6 +20,8 @@ router.register("items", inspections_api.ItemViewSet, basename="item")
 router.register("plans", inspections_api.PlanViewSet, basename="plan")
 router.register("campaigns", inspections_api.CampaignViewSet, basename="campaign")
 router.register("tasks", inspections_api.TaskViewSet, basename="task")
+router.register("results", results_api.ResultViewSet, basename="result")
+router.register("result-slots", results_api.ResultSlotViewSet, basename="result-slot")
 
 admin.site.site_header = admin.site.site_title = str(settings.PROJECT_NAME)
 
@@ -46,6 +49,7 @@ urlpatterns = [
     path("", include("inspections.urls")),
     path("", include("inspections.draw_urls")),
     path("", include("inspections.fieldwork_urls")),
+    path("", include("inspections.results_urls")),
 ]
 
 handler500 = "core.views.server_error"
