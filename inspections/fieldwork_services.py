@@ -133,11 +133,16 @@ def team_check(*, visit: Visit) -> TeamCheck:
 # --- Teams ---------------------------------------------------------------------------------------
 @transaction.atomic
 def team_build(*, visit: Visit, user: Any) -> int:
-    """Bring the drawn inspectors of every task of the visit into its one team. Safe to run again."""
+    """Bring the drawn inspectors of every task of the visit into its one team, as the current
+    matchings say. Safe to run again."""
     visit = Visit.objects.select_for_update().get(pk=visit.pk)
     slots = drawn_slots(visit=visit)
     if not slots:
         raise FieldworkRefused(_("本户所涉任务尚未完成执法人员匹配，不能组建检查组。"))
+    # A substitution or a superseding matching after the team was built: the replaced drawn
+    # members leave (each deletion is audited), the new ones come in below.
+    for stale in TeamMember.objects.filter(visit=visit, kind=TeamMember.Kind.DRAWN).exclude(inspector_id__in=[s[1] for s in slots]):
+        stale.delete()
     present = set(TeamMember.objects.filter(visit=visit, inspector__isnull=False).values_list("inspector_id", flat=True))
     has_leader = TeamMember.objects.filter(visit=visit, is_leader=True).exists()
     names = dict(Inspector.objects.filter(pk__in=[s[1] for s in slots]).values_list("pk", "name"))

@@ -49,10 +49,13 @@ def test_a_substitution_replaces_the_drawn_inspector_in_the_team(joint) -> None:
     slot = DrawAssignment.objects.filter(entity_id=joint.visit.entity_id, draw__task=joint.task, department__code="A").first()
     used = set(DrawAssignment.objects.filter(entity_id=joint.visit.entity_id).values_list("inspector_id", flat=True))
     spare = next(i for i in joint.pools["A"] if i.pk not in used)
-    assignment_substitute(assignment=slot, new_inspector=spare, reason="申报回避", approver=joint.chief)
     team_build(visit=joint.visit, user=joint.alice)
+    size = TeamMember.objects.filter(visit=joint.visit).count()
+    assignment_substitute(assignment=slot, new_inspector=spare, reason="申报回避", approver=joint.chief)
+    team_build(visit=joint.visit, user=joint.alice)  # after the team was built: the team follows
     ids = set(TeamMember.objects.filter(visit=joint.visit).values_list("inspector_id", flat=True))
-    assert spare.pk in ids and slot.inspector_id not in ids
+    assert spare.pk in ids and slot.inspector_id not in ids and len(ids) == size
+    assert TeamMember.objects.filter(visit=joint.visit, is_leader=True).count() == 1
 
 
 def test_assisting_staff_and_institutions_need_a_reason_and_never_count_as_drawn(joint) -> None:

@@ -58,6 +58,9 @@ def _values(data) -> dict[str, list]:
         "public_id": [data.result_record.public_id, f"task:{code}", f"draw:{code}:1", f"draw:{secret}:1",
                       f"task:{secret}", f"plan:{data.plan_code}", "item_list:SCJG"],
         "format": ["json"],
+        # The notice's page (inspections.fieldwork) is keyed by the code printed on the notice:
+        # without it, nothing. What it shows to the holder of the code is tested in test_fieldwork_notices.
+        "token": ["AAAA-BBBB-CCCC-DDDD-EEEE"],
         "pk": [1, data.task.pk],  # the staff API (DRF marks its views open; its own permissions answer 403)
     }
 
