@@ -32,6 +32,7 @@ def nav_items(user: Any) -> list[NavItem]:
         items.append(NavItem("workspace", _("工作台"), "agencies:workspace"))
         items.append(NavItem("tasks", _("抽查任务"), "inspections:tasks"))
         items.append(NavItem("items", _("事项与计划"), "inspections:items"))
+        items.append(NavItem("results", _("检查结果"), "results:worklist"))
     if roles & {Role.STAFF, Role.DEPT_ADMIN}:
         items.append(NavItem("imports", _("导入"), "imports:home"))
     if Role.OFFICE in roles:
