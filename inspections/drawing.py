@@ -81,7 +81,10 @@ def pack_frame(frame: Any) -> bytes:
         header["conflict_groups"] = len(groups)
     else:
         header = frame_to_json(frame)
-        payloads = ["\n".join(s.labels).encode("utf-8") for s in frame.strata]
+        payloads = [
+            s.labels.data if isinstance(s.labels, engine.PackedLabels) else "\n".join(s.labels).encode("utf-8")
+            for s in frame.strata
+        ]
         for stratum, payload in zip(header["strata"], payloads, strict=True):
             stratum["labels"], stratum["labels_bytes"] = None, len(payload)
     head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
@@ -119,15 +122,26 @@ def frame_header(blob: bytes | memoryview) -> dict[str, Any]:
     return cast(dict[str, Any], json.loads(data[start : start + size]))
 
 
-def _frame_labels(data: bytes, header: dict[str, Any]) -> list[list[str]]:
+def _frame_labels(data: bytes, header: dict[str, Any], *, packed: bool = False) -> list[Any]:
+    """Each stratum's labels: lists, or (``packed``) ``PackedLabels`` that never become a
+    Python string per label unless selected."""
     payload = _payload(data)
-    labels, pos = [], 0
+    labels: list[Any] = []
+    pos = 0
     for stratum in header["strata"]:
         size = stratum.pop("labels_bytes")
-        text = payload[pos : pos + size].decode("utf-8")
-        labels.append(text.split("\n") if stratum["size"] else [])
+        if packed:
+            labels.append(engine.PackedLabels(payload[pos : pos + size]))
+        else:
+            text = payload[pos : pos + size].decode("utf-8")
+            labels.append(text.split("\n") if stratum["size"] else [])
         pos += size
     return labels
+
+
+def _all_usccs(header: dict[str, Any]) -> bool:
+    """Every stratum's stored text is 18-character labels one per line (so it can stay packed)."""
+    return all(s["labels_bytes"] == (19 * s["size"] - 1 if s["size"] else 0) for s in header["strata"])
 
 
 def unpack(blob: bytes | memoryview) -> Any:
@@ -164,11 +178,13 @@ def frame_from_blob(blob: bytes | memoryview, *, algorithm: str, frame_hash_hex:
                 raise engine.DrawError("the stored frame does not match the announced frame hash")
             matching.__dict__["hash"] = bytes.fromhex(frame_hash_hex)
         return matching
-    labels = _frame_labels(data, header)
+    trusted = frame_hash_hex is not None and header.get("kind") == "entities" and _all_usccs(header)
+    labels = _frame_labels(data, header, packed=trusted)
     strata = []
     for stratum, members in zip(header["strata"], labels, strict=True):
         ratio = engine.parse_ratio(stratum["ratio"]) if stratum.get("ratio") else None
-        built = engine.Stratum(stratum["key"], tuple(members), int(stratum["quota"]), ratio, stratum.get("private_key"))
+        members = members if isinstance(members, engine.PackedLabels) else tuple(members)
+        built = engine.Stratum(stratum["key"], members, int(stratum["quota"]), ratio, stratum.get("private_key"))
         if frame_hash_hex is not None:
             built.__dict__["members_hash"] = bytes.fromhex(stratum["members_hash_hex"])
         strata.append(built)

@@ -21,13 +21,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
 from entities.models import DirectoryEntry, Entity, EntityStatus, EntityTag
+from inspections.draw import LabelError, PackedLabels
 from inspections.models import InspectionRecord, Task, TaskItem
 
 NOT_ACTIVE = [s.value for s in EntityStatus if s != EntityStatus.ACTIVE]
@@ -35,7 +37,7 @@ NOT_ACTIVE = [s.value for s in EntityStatus if s != EntityStatus.ACTIVE]
 
 @dataclass
 class FrameRows:
-    strata: dict[str, list[str]]
+    strata: dict[str, Sequence[str]]
     exclusions: list[tuple[str, int]]
     private: set[str]
 
@@ -97,14 +99,18 @@ def _copy_text(qs: QuerySet[Entity], fields: tuple[str, ...]) -> str:
     return buffer.getvalue()
 
 
-def split_sorted_groups(text: str) -> dict[str, list[str]]:
+@overload
+def split_sorted_groups(text: str) -> dict[str, list[str]]: ...
+@overload
+def split_sorted_groups(text: str, *, joined: Literal[True]) -> dict[str, str]: ...
+def split_sorted_groups(text: str, *, joined: bool = False) -> dict[str, list[str]] | dict[str, str]:
     """``"k1\\tv\\nk1\\tv\\nk2\\tv\\n"`` with lines grouped by key -> {key: [values in order]}.
 
     Each group is cut out with find/rfind and its key removed with one replace, so the cost is
     a few passes of C over the text, not a Python step per line. Keys must not contain a tab
     and values must not contain the key's text followed by a tab (codes contain no tab).
     """
-    groups: dict[str, list[str]] = {}
+    groups: dict[str, Any] = {}
     pos, end_of_text = 0, len(text)
     while pos < end_of_text:
         prefix = text[pos : text.index("\t", pos) + 1]
@@ -115,7 +121,8 @@ def split_sorted_groups(text: str) -> dict[str, list[str]]:
         lines = chunk.count("\n") + 1
         if prefix[:-1] in groups or chunk.count("\n" + prefix) + 1 != lines:
             raise ValueError(f"lines of {prefix[:-1]!r} are not grouped")
-        groups[prefix[:-1]] = chunk.replace(prefix, "").split("\n")
+        values = chunk.replace(prefix, "")
+        groups[prefix[:-1]] = values if joined else values.split("\n")
         pos = end
     return groups
 
@@ -132,20 +139,32 @@ def _groups(text: str) -> dict[str, list[str]]:
         return dict(groups)
 
 
-def _strata_postgres(task: Task, eligible: QuerySet[Entity]) -> dict[str, list[str]]:
-    strata: dict[str, list[str]] = {}
+def _strata_postgres(task: Task, eligible: QuerySet[Entity]) -> dict[str, Sequence[str]]:
     if task.sampling == Task.Sampling.RISK_RATIO:
+        by_risk: dict[str, list[str]] = {}
         for kind, lines in _groups(_copy_text(eligible, ("entity_type", "uscc", "risk_class"))).items():
             for line in lines:
                 uscc, _tab, risk = line.partition("\t")
-                strata.setdefault(stratum_key(task, risk, kind), []).append(uscc)
-        return strata
-    for kind, labels in _groups(_copy_text(eligible, ("entity_type", "uscc"))).items():
-        strata[stratum_key(task, "", kind)] = labels
+                by_risk.setdefault(stratum_key(task, risk, kind), []).append(uscc)
+        return dict(by_risk)
+    strata: dict[str, Sequence[str]] = {}
+    text = _copy_text(eligible, ("entity_type", "uscc"))
+    try:
+        joined = split_sorted_groups(text, joined=True)
+    except ValueError:
+        joined = {}
+    for kind, labels in joined.items():
+        try:  # one text per stratum: the engine hashes and packs it without a step per label
+            strata[stratum_key(task, "", kind)] = PackedLabels(labels.encode("ascii"))
+        except (LabelError, UnicodeEncodeError):
+            joined = {}
+            break
+    if not joined:
+        strata = {stratum_key(task, "", kind): values for kind, values in _groups(text).items()}
     return strata
 
 
-def _strata_portable(task: Task, eligible: QuerySet[Entity]) -> dict[str, list[str]]:
+def _strata_portable(task: Task, eligible: QuerySet[Entity]) -> dict[str, Sequence[str]]:
     strata: dict[str, list[str]] = defaultdict(list)
     rows = eligible.order_by("uscc").values_list("uscc", "risk_class", "entity_type")
     for uscc, risk, kind in rows.iterator(chunk_size=5000):

@@ -20,15 +20,18 @@ from functools import cached_property
 from itertools import chain
 from operator import itemgetter
 from types import MappingProxyType
+from typing import overload
 
 from .encoding import (
+    USCC_ALPHABET,
+    USCC_LENGTH,
     are_canonical_usccs,
     canonical_license,
     canonical_uscc,
     encode_parts,
     is_strictly_ascending,
 )
-from .errors import DrawError, FrameError
+from .errors import DrawError, FrameError, LabelError
 from .version import (
     ALGORITHM,
     FRAME_DOMAIN,
@@ -119,6 +122,71 @@ def allocate_largest_remainder(sizes: Mapping[str, int], total: int) -> dict[str
     return quotas
 
 
+class PackedLabels(Sequence[str]):
+    """Canonical USCCs, ascending, held as one ASCII text with a newline after each but the last.
+
+    Why: a city stratum has two million labels. Kept as one text, the labels are stored,
+    hashed (members hash) and packed into AES blocks by a few C-level passes over the text,
+    and only the few that are selected ever become Python strings.
+    """
+
+    __slots__ = ("data", "_count")
+
+    def __init__(self, data: bytes) -> None:
+        width = USCC_LENGTH + 1
+        count = (len(data) + 1) // width if data else 0
+        if data and (len(data) + 1) % width:
+            raise LabelError("packed labels must be 18-character codes, one per line")
+        self.data, self._count = data, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        start = index * (USCC_LENGTH + 1)
+        return self.data[start : start + USCC_LENGTH].decode("ascii")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data.decode("ascii").split("\n") if self._count else [])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PackedLabels):
+            return self.data == other.data
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(other) == self._count and list(self) == list(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.data)
+
+    def joined(self, separator: bytes) -> bytes:
+        """The labels joined by ``separator`` (one C-level replace)."""
+        return self.data.replace(b"\n", separator)
+
+
+_PACKED_ALLOWED = (USCC_ALPHABET + "\n").encode("ascii")
+
+
+def packed_canonical(labels: PackedLabels) -> bool:
+    """True when every packed label is a canonical USCC (two C-level passes)."""
+    data, n = labels.data, len(labels)
+    return (
+        not data.translate(None, _PACKED_ALLOWED)
+        and data.count(b"\n") == max(n - 1, 0)
+        and data[USCC_LENGTH :: USCC_LENGTH + 1] == b"\n" * (n - 1)
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Hashes of member lists and opaque keys
 # ---------------------------------------------------------------------------------------------
@@ -131,6 +199,11 @@ def members_hash(labels: Sequence[str]) -> bytes:
     withhold the members of a credit-risk stratum and still let anyone recompute the frame hash.
     """
     digest = hashlib.sha256(encode_parts(MEMBERS_DOMAIN, len(labels)))
+    if isinstance(labels, PackedLabels):
+        if labels:
+            separator = bytes(7) + bytes([USCC_LENGTH])
+            digest.update(separator + labels.joined(separator))
+        return digest.digest()
     lengths = set(map(len, labels))
     if len(lengths) == 1 and (length := lengths.pop()) < 128:
         # Fast path (all USCCs): for ASCII labels of one length, the length prefix is the same
@@ -179,7 +252,7 @@ class Stratum:
     """
 
     key: str
-    labels: tuple[str, ...]
+    labels: Sequence[str]  # a tuple, or PackedLabels for large frames read from the registry
     quota: int
     ratio: Fraction | None = None
     private_key: str | None = None
@@ -285,7 +358,24 @@ def frame_hash(frame: Frame | MatchingFrame) -> bytes:
     return frame.hash
 
 
-def _canonical_stratum_labels(raw: Iterable[str], *, assume_canonical: bool) -> tuple[str, ...]:
+def _packed_stratum_labels(raw: PackedLabels) -> PackedLabels | None:
+    """Canonical packed labels, sorted if they were not; None if they are not canonical."""
+    if not packed_canonical(raw):
+        return None
+    lines = raw.data.split(b"\n") if raw else []
+    if all(map(bytes.__lt__, lines, lines[1:])):
+        return raw
+    lines.sort()
+    if not all(map(bytes.__lt__, lines, lines[1:])):
+        raise FrameError("a label appears twice in a stratum")
+    return PackedLabels(b"\n".join(lines))
+
+
+def _canonical_stratum_labels(raw: Iterable[str], *, assume_canonical: bool) -> Sequence[str]:
+    if isinstance(raw, PackedLabels) and assume_canonical:
+        packed = _packed_stratum_labels(raw)
+        if packed is not None:
+            return packed
     labels = raw if isinstance(raw, list | tuple) else list(raw)
     if assume_canonical and are_canonical_usccs(labels):
         # Canonical already (checked in bulk): only the order may need fixing, and a sort of a
@@ -304,7 +394,7 @@ def _canonical_stratum_labels(raw: Iterable[str], *, assume_canonical: bool) -> 
 def _quotas(
     *,
     method: str,
-    strata: Mapping[str, tuple[str, ...]],
+    strata: Mapping[str, Sequence[str]],
     ratios: Mapping[str, Fraction | str | tuple[int, int]] | None,
     total: int | None,
     quotas: Mapping[str, int] | None,
@@ -411,7 +501,7 @@ def _exclusion(item: tuple[str, int] | Exclusion) -> Exclusion:
     return exclusion
 
 
-def _refuse_shared_labels(labelled: Mapping[str, tuple[str, ...]]) -> None:
+def _refuse_shared_labels(labelled: Mapping[str, Sequence[str]]) -> None:
     """A label in two strata would have two chances: refuse the frame."""
     if len(labelled) < 2:
         return

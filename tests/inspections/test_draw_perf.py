@@ -92,3 +92,32 @@ def test_a_stored_frame_reads_back_as_its_json_and_as_the_same_frame() -> None:
     for trusted in (None, matching.hash_hex):
         again = frame_from_blob(blob, algorithm=matching.algorithm, frame_hash_hex=trusted)
         assert again.hash_hex == matching.hash_hex and again.conflicts == matching.conflicts
+
+
+def test_packed_labels_give_the_same_frame_hash_and_selection_as_a_list() -> None:
+    labels = synthetic_usccs(3000)
+    shuffled = labels[1::2] + labels[::2]  # canonical, out of order: the engine sorts them
+    code, ikm = b"\x02" * 32, "4.5./"
+    frames = [
+        engine.build_frame(task_code="T-4", strata={"type:a": form, "type:b": labels[:0]}, method="ratio_ceil",
+                           ratios={"*": "7/100"}, assume_canonical=True)
+        for form in (labels, engine.PackedLabels("\n".join(labels).encode()),
+                     engine.PackedLabels("\n".join(shuffled).encode()))
+    ]
+    assert isinstance(frames[1].strata[0].labels, engine.PackedLabels)
+    assert len({f.hash_hex for f in frames}) == 1
+    selections = [engine.run_entity_draw(f, one_time_code=code, ikm=ikm) for f in frames]
+    assert selections[0] == selections[1] == selections[2] and len(selections[0].selected) == 210
+    packed = frames[1].strata[0].labels
+    assert list(packed) == labels and packed[5] == labels[5] and packed[-1] == labels[-1] and len(packed) == 3000
+    with pytest.raises(engine.LabelError):
+        engine.PackedLabels(b"91330106MA0000001")  # 17 characters
+    with pytest.raises(engine.LabelError):  # 17 characters and a stray newline: refused by the frame
+        engine.build_frame(task_code="T-4", strata={"s": engine.PackedLabels(b"91330106MA0000001\n")},
+                           method="fixed", quotas={"s": 1}, assume_canonical=True)
+    bad = engine.PackedLabels(("\n".join(labels[:2])).replace("9", "*", 1).encode())
+    with pytest.raises(engine.LabelError):  # not canonical: refused, never silently dropped
+        engine.build_frame(task_code="T-4", strata={"s": bad}, method="fixed", quotas={"s": 1}, assume_canonical=True)
+    twice = engine.PackedLabels("\n".join([labels[0], labels[0]]).encode())
+    with pytest.raises(engine.FrameError):
+        engine.build_frame(task_code="T-4", strata={"s": twice}, method="fixed", quotas={"s": 1}, assume_canonical=True)
