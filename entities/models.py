@@ -118,8 +118,12 @@ class Entity(models.Model):
         verbose_name_plural = _("市场主体")
         ordering = ["uscc"]
         indexes = [
-            # The staff list's filters and its keyset order, and the draws' frame queries.
-            models.Index(fields=["region", "risk_class", "uscc"], name="entity_region_risk"),
+            # The staff list's filters and its keyset order; covering, so that a draw's frame
+            # within one town and credit-risk class is read from the index alone.
+            models.Index(fields=["region", "risk_class", "uscc"], include=["entity_type", "status"], name="entity_region_risk"),
+            # A draw's frame: a town's existing entities, grouped by entity type (the strata) and
+            # in code order, straight from the index: no sort, no table access.
+            models.Index(fields=["region", "status", "entity_type", "uscc"], include=["risk_class"], name="entity_draw_frame"),
             models.Index(fields=["industry", "uscc"], name="entity_industry"),
         ]
         constraints = [

@@ -24,7 +24,6 @@ from django.views.decorators.http import require_GET, require_POST
 from agencies.models import Department, Role
 from agencies.selectors import department_ids, has_role, sees_all_departments
 from core.models import OutboxItem
-from entities.models import EntityType, RiskClass
 from entities.selectors import entity_names
 from inspections import drawing, fairness, redraws
 from inspections.draw import SKIP_REASONS_ZH, DrawError
@@ -44,6 +43,7 @@ from inspections.draw_permissions import (
     may_write_task,
     sees_private,
 )
+from inspections.draw_words import EXCLUSION_WORDS, stratum_words
 from inspections.drawing import DrawRefused
 from inspections.models import (
     Draw,
@@ -64,11 +64,6 @@ PAGE = 500
 MATCHING_PAGE = 200
 REFUSALS = (DrawRefused, SourceError, DrawError)
 NOT_DRAWN = (Task.DrawMode.FULL_COVERAGE, Task.DrawMode.ASSIGNED)
-EXCLUSION_WORDS = {
-    "not_in_existence": gettext_lazy("非存续状态（注销、吊销、撤销、迁出）"),
-    "inspected_this_year_for_item": gettext_lazy("本年度已就同一事项检查过"),
-    "inspected_this_quarter_by_other_department": gettext_lazy("本季度已被任务以外的部门检查过"),
-}
 SOURCE_KINDS = {
     "lottery": gettext_lazy("彩票开奖号码"),
     "witness": gettext_lazy("现场见证摇号"),
@@ -95,24 +90,9 @@ def _refusal(exc: Exception) -> str:
     return str(exc)
 
 
-def stratum_words(key: str) -> str:
-    """'risk:B|type:individual' -> 'B 类（一般风险）· 个体工商户'."""
-    risks, types = dict(RiskClass.choices), dict(EntityType.choices)
-    words = []
-    for part in key.split("|"):
-        name, _sep, value = part.partition(":")
-        if name == "risk":
-            words.append(str(risks.get(value, _("未分类"))))
-        elif name == "type":
-            words.append(str(types.get(value, value)))
-        else:
-            words.append(part)
-    return " · ".join(words)
-
-
 def _private_keys(draw: Draw) -> dict[str, str]:
     def compute() -> dict[str, str]:
-        return {s["key"]: s["private_key"] for s in drawing.unpack(draw.frame.blob)["strata"] if s.get("private_key")}
+        return {s["key"]: s["private_key"] for s in drawing.frame_header(draw.frame.blob)["strata"] if s.get("private_key")}
 
     return cast(dict[str, str], cache.get_or_set(f"draws:private-keys:{draw.pk}:{draw.frame_hash_hex}", compute, 86400))
 
@@ -266,10 +246,9 @@ def _label(cert_no: str) -> str:
 
 
 def _matching_result(request: HttpRequest, draw: Draw) -> dict[str, Any]:
-    evidence = DrawEvidence.objects.filter(draw=draw).first()
-    if evidence is None:
+    if draw.status != Draw.Status.DONE:
         return {"teams": []}
-    items = drawing.unpack(evidence.bundle)["assignments"]
+    items = drawing.evidence_bundle(draw)["assignments"]
     order = list(dict.fromkeys(a["entity"] for a in items))
     page = _page(request)
     shown = set(order[(page - 1) * MATCHING_PAGE: page * MATCHING_PAGE])
@@ -394,15 +373,20 @@ def _bundle_response(draw: Draw, blob: bytes | memoryview | None, suffix: str) -
 @require_GET
 def evidence(request: HttpRequest, pk: int) -> HttpResponse:
     draw = access_draw_evidence(user=request.user, pk=pk)
-    found = get_object_or_404(DrawEvidence, draw=draw)
-    return _bundle_response(draw, found.bundle, "evidence")
+    return _bundle_response(draw, _evidence(draw).bundle, "evidence")
 
 
 @require_GET
 def evidence_public(request: HttpRequest, pk: int) -> HttpResponse:
     draw = access_draw_evidence(user=request.user, pk=pk)
-    found = get_object_or_404(DrawEvidence, draw=draw)
-    return _bundle_response(draw, found.public_bundle, "evidence-public")
+    return _bundle_response(draw, _evidence(draw).public_bundle, "evidence-public")
+
+
+def _evidence(draw: Draw) -> DrawEvidence:
+    """The stored bundle, built now if the background work has not done it yet."""
+    if draw.status != Draw.Status.DONE:
+        raise Http404
+    return drawing.ensure_evidence(draw)
 
 
 # --- Substitutions and redraws ------------------------------------------------------------------

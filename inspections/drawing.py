@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -20,10 +21,10 @@ import secrets
 import unicodedata
 import zlib
 from fractions import Fraction
-from typing import Any
+from typing import Any, cast
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -60,8 +61,143 @@ def _pack(value: Any, level: int = 1) -> bytes:
     return zlib.compress(json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode(), level)
 
 
+# A frozen entity frame is stored as a small JSON header (everything of ``frame_to_json`` but the
+# labels) followed by each stratum's labels, one per line, compressed. Why not JSON: a city frame
+# has two million labels, and writing, compressing and reading them back as JSON strings cost
+# more than the whole selection; joined lines are written and split again in C.
+FRAME_BLOB_MAGIC = b"ssj-frame-blob/2\n"
+
+
+def pack_frame(frame: Any) -> bytes:
+    """The stored form of a frozen frame (``unpack`` reads it back as ``frame_to_json``).
+
+    Entity frames: each stratum's labels, one per line. Matching frames: the conflict pairs,
+    one line per entity (the entity, then its inspectors, tab-separated)."""
+    if isinstance(frame, engine.MatchingFrame):
+        header = frame_to_json(dataclasses.replace(frame, conflicts=engine.PairSet()))
+        header["hash_hex"] = frame.hash_hex
+        groups = frame.conflicts.groups()
+        payloads = ["\n".join(e + "\t" + "\t".join(labels) for e, labels in groups.items()).encode("utf-8")]
+        header["conflict_groups"] = len(groups)
+    else:
+        header = frame_to_json(frame)
+        payloads = [
+            s.labels.data if isinstance(s.labels, engine.PackedLabels) else "\n".join(s.labels).encode("utf-8")
+            for s in frame.strata
+        ]
+        for stratum, payload in zip(header["strata"], payloads, strict=True):
+            stratum["labels"], stratum["labels_bytes"] = None, len(payload)
+    head = json.dumps(header, ensure_ascii=False, separators=(",", ":")).encode()
+    return FRAME_BLOB_MAGIC + len(head).to_bytes(8, "big") + head + zlib.compress(b"".join(payloads), 1)
+
+
+def _payload(data: bytes) -> bytes:
+    start = len(FRAME_BLOB_MAGIC) + 8 + int.from_bytes(data[len(FRAME_BLOB_MAGIC) : len(FRAME_BLOB_MAGIC) + 8], "big")
+    return zlib.decompress(data[start:])
+
+
+def _conflict_groups(data: bytes, header: dict[str, Any], *, trusted: bool = False) -> engine.PairSet:
+    """The stored conflict pairs. ``trusted`` (the draw itself, whose frame hash was taken from
+    the announcement) skips re-sorting what ``pack_frame`` wrote in order; the evidence work
+    rebuilds and re-hashes everything."""
+    count = header.pop("conflict_groups")
+    text = _payload(data).decode("utf-8")
+    groups: dict[str, tuple[str, ...]] = {}
+    for line in text.split("\n") if count else []:
+        entity, *labels = line.split("\t")
+        groups[entity] = tuple(labels)
+    return engine.PairSet.presorted(groups) if trusted else engine.PairSet(groups)
+
+
+def frame_header(blob: bytes | memoryview) -> dict[str, Any]:
+    """The stored frame without its labels (cheap: the header is not compressed)."""
+    data = bytes(blob)
+    if not data.startswith(FRAME_BLOB_MAGIC):
+        frame = unpack(data)
+        for stratum in frame.get("strata", []):
+            stratum["labels"] = None
+        return cast(dict[str, Any], frame)
+    start = len(FRAME_BLOB_MAGIC) + 8
+    size = int.from_bytes(data[len(FRAME_BLOB_MAGIC) : start], "big")
+    return cast(dict[str, Any], json.loads(data[start : start + size]))
+
+
+def _frame_labels(data: bytes, header: dict[str, Any], *, packed: bool = False) -> list[Any]:
+    """Each stratum's labels: lists, or (``packed``) ``PackedLabels`` that never become a
+    Python string per label unless selected."""
+    payload = _payload(data)
+    labels: list[Any] = []
+    pos = 0
+    for stratum in header["strata"]:
+        size = stratum.pop("labels_bytes")
+        if packed:
+            labels.append(engine.PackedLabels(payload[pos : pos + size]))
+        else:
+            text = payload[pos : pos + size].decode("utf-8")
+            labels.append(text.split("\n") if stratum["size"] else [])
+        pos += size
+    return labels
+
+
+def _all_usccs(header: dict[str, Any]) -> bool:
+    """Every stratum's stored text is 18-character labels one per line (so it can stay packed)."""
+    return all(s["labels_bytes"] == (19 * s["size"] - 1 if s["size"] else 0) for s in header["strata"])
+
+
 def unpack(blob: bytes | memoryview) -> Any:
-    return json.loads(zlib.decompress(bytes(blob)))
+    data = bytes(blob)
+    if data.startswith(FRAME_BLOB_MAGIC):
+        header = frame_header(data)
+        if "conflict_groups" in header:
+            pairs = [[e, i] for e, i in _conflict_groups(data, header)]
+            next(c for c in header["matching"]["constraints"] if c["rule"] == "conflict")["pairs"] = pairs
+            return header
+        for stratum, labels in zip(header["strata"], _frame_labels(data, header), strict=True):
+            stratum["labels"] = labels
+        return header
+    return json.loads(zlib.decompress(data))
+
+
+def frame_from_blob(blob: bytes | memoryview, *, algorithm: str, frame_hash_hex: str | None = None) -> Any:
+    """The engine's frame from its stored form. With ``frame_hash_hex`` (the announced hash, when
+    the caller only needs the selection), each stratum's members hash is taken from the stored
+    header instead of being recomputed; without it everything is recomputed from the labels."""
+    data = bytes(blob)
+    if not data.startswith(FRAME_BLOB_MAGIC):
+        stored = unpack(data)
+        if stored.get("matching") is not None:
+            return matching_frame_from_json(stored, algorithm=algorithm)
+        return entity_frame_from_json(stored, algorithm=algorithm)
+    header = frame_header(data)
+    if "conflict_groups" in header:
+        conflicts = _conflict_groups(data, header, trusted=frame_hash_hex is not None)
+        matching = dataclasses.replace(matching_frame_from_json(header, algorithm=algorithm), conflicts=conflicts)
+        if frame_hash_hex is not None:
+            # The header repeats the hash announced for these bytes; the evidence work recomputes it.
+            if header["hash_hex"] != frame_hash_hex:
+                raise engine.DrawError("the stored frame does not match the announced frame hash")
+            matching.__dict__["hash"] = bytes.fromhex(frame_hash_hex)
+        return matching
+    trusted = frame_hash_hex is not None and header.get("kind") == "entities" and _all_usccs(header)
+    labels = _frame_labels(data, header, packed=trusted)
+    strata = []
+    for stratum, members in zip(header["strata"], labels, strict=True):
+        ratio = engine.parse_ratio(stratum["ratio"]) if stratum.get("ratio") else None
+        members = members if isinstance(members, engine.PackedLabels) else tuple(members)
+        built = engine.Stratum(stratum["key"], members, int(stratum["quota"]), ratio, stratum.get("private_key"))
+        if frame_hash_hex is not None:
+            built.__dict__["members_hash"] = bytes.fromhex(stratum["members_hash_hex"])
+        strata.append(built)
+    rule = header.get("quota_rule") or {}
+    salt = header.get("opaque_salt_hex")
+    frame = engine.Frame(
+        task_code=header["task_code"], strata=tuple(strata), quota_method=rule.get("method", "fixed"),
+        total=rule.get("total"), exclusions=tuple(engine.Exclusion(e["rule"], e["removed"]) for e in header.get("exclusions", [])),
+        algorithm=algorithm, opaque_salt=bytes.fromhex(salt) if salt else None,
+    )
+    if frame_hash_hex is not None and frame.hash_hex != frame_hash_hex:
+        raise engine.DrawError("the stored frame does not match the announced frame hash")
+    return frame
 
 
 def _commitment(task: Task) -> TaskCommitment:
@@ -97,6 +233,7 @@ def build_entity_frame(task: Task) -> engine.Frame:
         private_strata=rows.private,
         opaque_salt=secrets.token_bytes(16) if rows.private else None,
         assume_canonical=True,
+        assume_disjoint=True,  # one stratum per registry row: strata are groups of one query's rows
         **_quota_args(task, sizes),
     )
 
@@ -142,7 +279,7 @@ def _announce(
         server_entropy_hex=entropy,
     )
     summary = _summary(frame) if kind == Draw.Kind.ENTITIES else {"entities": frame.size}
-    DrawFrame.objects.create(draw=draw, blob=_pack(frame_to_json(frame)), summary=summary)
+    DrawFrame.objects.create(draw=draw, blob=pack_frame(frame), summary=summary)
     return draw
 
 
@@ -261,6 +398,12 @@ def _maybe_die() -> None:
 
 
 def draw_execute(*, draw_id: int) -> str:
+    """Derive and store the selection (or matching) from the stored frame and randomness.
+
+    The evidence bundle is not built here: ``draw_evidence`` does that as its own background
+    work once the selection is committed (it re-derives the draw from the stored frame and
+    checks it against the stored rows), so the draw itself only reads, selects and writes.
+    """
     with transaction.atomic():
         draw = Draw.objects.select_for_update().select_related("task", "task__department").get(pk=draw_id)
         if draw.status == Draw.Status.DONE:
@@ -269,27 +412,86 @@ def draw_execute(*, draw_id: int) -> str:
             raise DrawRefused("randomness not recorded")
         chain = TaskCommitment.objects.get(task=draw.task)
         code = engine.one_time_code(bytes.fromhex(chain.secret_hex), chain.chain_length, draw.iteration)
-        blob = unpack(draw.frame.blob)
+        frame = frame_from_blob(draw.frame.blob, algorithm=draw.algorithm, frame_hash_hex=draw.frame_hash_hex)
         if draw.kind == Draw.Kind.ENTITIES:
-            frame: Any = entity_frame_from_json(blob, algorithm=draw.algorithm)
             result: Any = engine.run_entity_draw(frame, one_time_code=code, ikm=draw.ikm_utf8)
             _maybe_die()
             _store_selection(draw, result)
             draw.selected_count = len(result.selected)
         else:
-            frame = matching_frame_from_json(blob, algorithm=draw.algorithm)
             result = engine.run_matching(frame, one_time_code=code, ikm=draw.ikm_utf8)
             _maybe_die()
             draw.selected_count = _store_assignments(draw, result)
-        bundle = engine.make_bundle(
-            draw=_draw_fields(draw), announcement=draw.announcement, one_time_code=code,
-            sources=draw.randomness, frame=frame, result=result, frame_json=blob,
-        )
-        _store_evidence(draw, bundle)
         draw.one_time_code_hex, draw.status, draw.done_at = code.hex(), Draw.Status.DONE, timezone.now()
         draw.save(update_fields=["one_time_code_hex", "status", "done_at", "selected_count"])
         if not draw.trial:
             _after_draw(draw)
+        outbox_enqueue(handler="inspections.draw_evidence", payload={"draw": draw.pk}, dedupe_key=f"evidence:{draw.pk}")
+    return "done"
+
+
+def _stored_result(draw: Draw) -> list[tuple[Any, ...]]:
+    if draw.kind == Draw.Kind.ENTITIES:
+        return list(draw.selections.order_by("rank").values_list("entity_id", "stratum", "order_hex"))
+    rows = DrawAssignment.objects.filter(draw=draw).values_list(
+        "entity_id", "department__code", "inspector__cert_no", "order_hex", "is_leader"
+    )
+    return sorted((e, d, unicodedata.normalize("NFC", c.strip()), o, leader) for e, d, c, o, leader in rows)
+
+
+def _derived_result(draw: Draw, result: Any) -> list[tuple[Any, ...]]:
+    if draw.kind == Draw.Kind.ENTITIES:
+        return [(s.label, s.stratum, s.order_hex) for s in result.selected]
+    return sorted((a.entity, a.department, p.label, p.order_hex, p.leader) for a in result.assignments for p in a.chosen)
+
+
+def ensure_evidence(draw: Draw) -> DrawEvidence:
+    """The draw's ``draw-evidence/1`` bundle, built once the draw is done (then stored).
+
+    Built from what was stored before the selection (frame, announcement, randomness, code) by
+    re-deriving the draw; the result must equal the stored selection, else nothing is stored.
+    """
+    found = DrawEvidence.objects.filter(draw=draw).first()
+    if found is not None:
+        return found
+    with transaction.atomic():
+        draw = Draw.objects.select_for_update().select_related("task").get(pk=draw.pk)
+        found = DrawEvidence.objects.filter(draw=draw).first()
+        if found is not None:
+            return found
+        if draw.status != Draw.Status.DONE:
+            raise DrawRefused(_("抽取尚未完成，没有证据包。"))
+        chain = TaskCommitment.objects.get(task=draw.task)
+        code = engine.one_time_code(bytes.fromhex(chain.secret_hex), chain.chain_length, draw.iteration)
+        frame = frame_from_blob(draw.frame.blob, algorithm=draw.algorithm)
+        if frame.hash_hex != draw.frame_hash_hex:
+            raise engine.DrawError("the stored frame does not match the announced frame hash")
+        if draw.kind == Draw.Kind.ENTITIES:
+            result: Any = engine.run_entity_draw(frame, one_time_code=code, ikm=draw.ikm_utf8)
+        else:
+            result = engine.run_matching(frame, one_time_code=code, ikm=draw.ikm_utf8)
+        if _derived_result(draw, result) != _stored_result(draw):
+            raise engine.DrawError(f"draw {draw.pk}: the stored selection differs from the one its evidence derives")
+        bundle = engine.make_bundle(
+            draw=_draw_fields(draw), announcement=draw.announcement, one_time_code=code,
+            sources=draw.randomness or [], frame=frame, result=result,
+        )
+        return _store_evidence(draw, bundle)
+
+
+def evidence_bundle(draw: Draw) -> dict[str, Any]:
+    """The full (staff) bundle of a done draw."""
+    return cast(dict[str, Any], unpack(ensure_evidence(draw).bundle))
+
+
+def draw_evidence(*, draw_id: int) -> str:
+    """Background work after a draw: its evidence, then (entity draws of open tasks) the
+    published result with the public bundle attached."""
+    draw = Draw.objects.select_related("task").get(pk=draw_id)
+    ensure_evidence(draw)
+    if draw.kind == Draw.Kind.ENTITIES and not draw.trial and not draw.task.secret:
+        with transaction.atomic():
+            publish_draw_result(draw)
     return "done"
 
 
@@ -333,10 +535,10 @@ def _store_assignments(draw: Draw, matching: Any) -> int:
     return len(rows)
 
 
-def _store_evidence(draw: Draw, bundle: dict[str, Any]) -> None:
+def _store_evidence(draw: Draw, bundle: dict[str, Any]) -> DrawEvidence:
     raw = json.dumps(bundle, ensure_ascii=False, sort_keys=True).encode()
     public = _pack(engine.public_bundle(bundle)) if draw.kind == Draw.Kind.ENTITIES else None
-    DrawEvidence.objects.create(
+    return DrawEvidence.objects.create(
         draw=draw, bundle=zlib.compress(raw, 1), public_bundle=public, sha256_hex=hashlib.sha256(raw).hexdigest()
     )
 
@@ -349,8 +551,6 @@ def _after_draw(draw: Draw) -> None:
         if task.status == TaskStatus.READY:
             task_transition(task=task, action="record_entity_draw", user=draw.randomness_by, reason=_("抽取完成"))
         usccs = list(draw.selections.values_list("entity_id", flat=True))
-        if not task.secret:
-            publish_draw_result(draw)
         if draw.supersedes_id:
             VisitTask.objects.filter(task=task).exclude(visit__entity_id__in=usccs).delete()
         join_visits(task=task, usccs=usccs)
@@ -360,6 +560,8 @@ def _after_draw(draw: Draw) -> None:
 
 def join_visits(*, task: Task, usccs: list[str]) -> int:
     """One door: join an existing visit of the same window, or open one. Returns visits saved."""
+    if connection.vendor == "postgresql":
+        return _join_visits_postgres(task, usccs)
     existing = {
         v.entity_id: v
         for v in Visit.objects.filter(
@@ -370,6 +572,32 @@ def join_visits(*, task: Task, usccs: list[str]) -> int:
     Visit.objects.bulk_create(new, batch_size=5000)
     visits = list(existing.values()) + list(Visit.objects.filter(entity_id__in=[v.entity_id for v in new], window_start=task.window_start, window_end=task.window_end))
     VisitTask.objects.bulk_create([VisitTask(visit=v, task=task) for v in visits], ignore_conflicts=True, batch_size=5000)
+    return len(existing)
+
+
+def _join_visits_postgres(task: Task, usccs: list[str]) -> int:
+    """``join_visits`` in three statements: a city draw joins or opens tens of thousands of
+    visits, and building, saving and reading back as many model instances took longer than the
+    draw."""
+    start, end = task.window_start, task.window_end
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT DISTINCT ON (entity_id) entity_id, id FROM inspections_visit "
+            "WHERE entity_id = ANY(%s::bpchar[]) AND window_start <= %s AND window_end >= %s ORDER BY entity_id, id",
+            [usccs, end, start],
+        )
+        existing = {entity.strip(): pk for entity, pk in cursor.fetchall()}
+        new = [u for u in dict.fromkeys(usccs) if u not in existing]
+        cursor.execute(
+            "INSERT INTO inspections_visit (entity_id, window_start, window_end, created_at) "
+            "SELECT unnest(%s::bpchar[]), %s, %s, now() RETURNING id",
+            [new, start, end],
+        )
+        ids = [row[0] for row in cursor.fetchall()] + list(existing.values())
+        cursor.execute(
+            "INSERT INTO inspections_visittask (visit_id, task_id) SELECT unnest(%s::bigint[]), %s ON CONFLICT DO NOTHING",
+            [ids, task.pk],
+        )
     return len(existing)
 
 
@@ -504,7 +732,7 @@ def publish_draw_result(draw: Draw) -> None:
     current = PublicationRecord.objects.filter(public_id=public_id).order_by("-version").first()
     if current is None or current.payload.get("result"):
         return
-    public = draw.evidence.public_bundle
+    public = ensure_evidence(draw).public_bundle
     if public is None:
         return
     bundle = unpack(public)

@@ -4,7 +4,16 @@ Order of exclusions (each count is of what that rule removed from what was left)
 1. entities not in existence (注销、吊销、撤销、迁出);
 2. already inspected this year for one of the task's items (at most once per item per year);
 3. inspected this quarter by a department outside this task (go jointly, or leave it out).
-Only the columns the draw needs are read; on PostgreSQL they stream out with COPY.
+
+Why it is shaped this way (a city frame has two million labels and the whole draw must take
+about as long as one ``ORDER BY random()`` over the same rows):
+* one pass over the registry: the covering index ``entity_draw_frame`` (region, status, entity
+  type, code) hands the eligible codes out already grouped by entity type and in code order, so
+  the database never sorts and Python never touches a row: each type's lines are cut out of the
+  COPY text with a few C-level string operations;
+* the two history rules are driven from the (small) inspection history, not probed per entity:
+  their entities are listed first, counted, and left out of the one pass;
+* the "not in existence" count reads only the non-active part of the index.
 """
 
 from __future__ import annotations
@@ -12,19 +21,23 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, overload
 
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
 from entities.models import DirectoryEntry, Entity, EntityStatus, EntityTag
+from inspections.draw import LabelError, PackedLabels
 from inspections.models import InspectionRecord, Task, TaskItem
+
+NOT_ACTIVE = [s.value for s in EntityStatus if s != EntityStatus.ACTIVE]
 
 
 @dataclass
 class FrameRows:
-    strata: dict[str, list[str]]
+    strata: dict[str, Sequence[str]]
     exclusions: list[tuple[str, int]]
     private: set[str]
 
@@ -52,21 +65,22 @@ def _quarter(day: dt.date) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def exclusion_steps(task: Task) -> list[tuple[str, Any]]:
+def history_exclusions(task: Task, active: QuerySet[Entity]) -> list[tuple[str, list[str]]]:
+    """The entities that rules 2 and 3 remove from ``active`` (the in-scope, existing ones), in
+    rule order, each list without the entities of the rules before it. Driven from the history:
+    a year's inspections are few beside a registry of millions."""
     items = TaskItem.objects.filter(task=task).values("item_id")
     departments = set(task.participants.exclude(status="declined").values_list("department_id", flat=True))
     q_start, q_end = _quarter(task.window_start)
-    same_item = InspectionRecord.objects.filter(
-        entity_id=OuterRef("uscc"), item_id__in=items, inspected_on__year=task.year
+    same_item = InspectionRecord.objects.filter(item_id__in=items, inspected_on__year=task.year).values("entity_id")
+    other_dept = (
+        InspectionRecord.objects.filter(inspected_on__range=(q_start, q_end))
+        .exclude(department_id__in=departments)
+        .values("entity_id")
     )
-    other_dept = InspectionRecord.objects.filter(
-        entity_id=OuterRef("uscc"), inspected_on__range=(q_start, q_end)
-    ).exclude(department_id__in=departments)
-    return [
-        ("not_in_existence", lambda qs: qs.filter(status=EntityStatus.ACTIVE)),
-        ("inspected_this_year_for_item", lambda qs: qs.filter(~Exists(same_item))),
-        ("inspected_this_quarter_by_other_department", lambda qs: qs.filter(~Exists(other_dept))),
-    ]
+    checked = sorted(active.filter(uscc__in=same_item).values_list("uscc", flat=True))
+    others = sorted(set(active.filter(uscc__in=other_dept).values_list("uscc", flat=True)) - set(checked))
+    return [("inspected_this_year_for_item", checked), ("inspected_this_quarter_by_other_department", others)]
 
 
 def stratum_key(task: Task, risk_class: str, entity_type: str) -> str:
@@ -75,34 +89,102 @@ def stratum_key(task: Task, risk_class: str, entity_type: str) -> str:
     return f"type:{entity_type}"
 
 
-def _stream(qs: QuerySet[Entity]) -> Any:
-    """(uscc, risk_class, entity_type) in code order; COPY on PostgreSQL, a cursor elsewhere."""
-    rows = qs.order_by("uscc").values_list("uscc", "risk_class", "entity_type")
-    if connection.vendor != "postgresql":
-        yield from rows.iterator(chunk_size=5000)
-        return
-    sql, params = rows.query.sql_with_params()
+def _copy_text(qs: QuerySet[Entity], fields: tuple[str, ...]) -> str:
+    """``fields`` of ``qs`` as COPY text (tab-separated lines), ordered by the fields."""
+    sql, params = qs.order_by(*fields).values_list(*fields).query.sql_with_params()
+    buffer = io.StringIO()
     with connection.cursor() as cursor:
         query = cursor.mogrify(sql, params).decode()
-        buffer = io.StringIO()
         cursor.copy_expert(f"COPY ({query}) TO STDOUT", buffer)
-    buffer.seek(0)
-    for line in buffer:
-        uscc, risk, kind = line.rstrip("\n").split("\t")
-        yield uscc, "" if risk == "\\N" else risk, kind
+    return buffer.getvalue()
+
+
+@overload
+def split_sorted_groups(text: str) -> dict[str, list[str]]: ...
+@overload
+def split_sorted_groups(text: str, *, joined: Literal[True]) -> dict[str, str]: ...
+def split_sorted_groups(text: str, *, joined: bool = False) -> dict[str, list[str]] | dict[str, str]:
+    """``"k1\\tv\\nk1\\tv\\nk2\\tv\\n"`` with lines grouped by key -> {key: [values in order]}.
+
+    Each group is cut out with find/rfind and its key removed with one replace, so the cost is
+    a few passes of C over the text, not a Python step per line. Keys must not contain a tab
+    and values must not contain the key's text followed by a tab (codes contain no tab).
+    """
+    groups: dict[str, Any] = {}
+    pos, end_of_text = 0, len(text)
+    while pos < end_of_text:
+        prefix = text[pos : text.index("\t", pos) + 1]
+        last = text.rfind("\n" + prefix, pos)
+        last = pos if last < 0 else last + 1
+        end = text.index("\n", last) + 1
+        chunk = text[pos : end - 1]
+        lines = chunk.count("\n") + 1
+        if prefix[:-1] in groups or chunk.count("\n" + prefix) + 1 != lines:
+            raise ValueError(f"lines of {prefix[:-1]!r} are not grouped")
+        values = chunk.replace(prefix, "")
+        groups[prefix[:-1]] = values if joined else values.split("\n")
+        pos = end
+    return groups
+
+
+def _groups(text: str) -> dict[str, list[str]]:
+    """``split_sorted_groups``, or line by line if the database did not group the lines."""
+    try:
+        return split_sorted_groups(text)
+    except ValueError:
+        groups: dict[str, list[str]] = defaultdict(list)
+        for line in text.splitlines():
+            key, _tab, value = line.partition("\t")
+            groups[key].append(value)
+        return dict(groups)
+
+
+def _strata_postgres(task: Task, eligible: QuerySet[Entity]) -> dict[str, Sequence[str]]:
+    if task.sampling == Task.Sampling.RISK_RATIO:
+        by_risk: dict[str, list[str]] = {}
+        for kind, lines in _groups(_copy_text(eligible, ("entity_type", "uscc", "risk_class"))).items():
+            for line in lines:
+                uscc, _tab, risk = line.partition("\t")
+                by_risk.setdefault(stratum_key(task, risk, kind), []).append(uscc)
+        return dict(by_risk)
+    strata: dict[str, Sequence[str]] = {}
+    text = _copy_text(eligible, ("entity_type", "uscc"))
+    try:
+        joined = split_sorted_groups(text, joined=True)
+    except ValueError:
+        joined = {}
+    for kind, labels in joined.items():
+        try:  # one text per stratum: the engine hashes and packs it without a step per label
+            strata[stratum_key(task, "", kind)] = PackedLabels(labels.encode("ascii"))
+        except (LabelError, UnicodeEncodeError):
+            joined = {}
+            break
+    if not joined:
+        strata = {stratum_key(task, "", kind): values for kind, values in _groups(text).items()}
+    return strata
+
+
+def _strata_portable(task: Task, eligible: QuerySet[Entity]) -> dict[str, Sequence[str]]:
+    strata: dict[str, list[str]] = defaultdict(list)
+    rows = eligible.order_by("uscc").values_list("uscc", "risk_class", "entity_type")
+    for uscc, risk, kind in rows.iterator(chunk_size=5000):
+        strata[stratum_key(task, risk or "", kind)].append(uscc)
+    return dict(strata)
 
 
 def build_frame_rows(task: Task) -> FrameRows:
-    qs = scope_queryset(task)
-    exclusions: list[tuple[str, int]] = []
-    before = qs.count()
-    for rule, narrow in exclusion_steps(task):
-        qs = narrow(qs)
-        after = qs.count()
-        exclusions.append((rule, before - after))
-        before = after
-    strata: dict[str, list[str]] = defaultdict(list)
-    for uscc, risk, kind in _stream(qs):
-        strata[stratum_key(task, risk, kind)].append(uscc)
+    """Strata (labels in code order), exclusion counts in rule order, and which strata are private."""
+    scope = scope_queryset(task)
+    active = scope.filter(status=EntityStatus.ACTIVE)
+    exclusions = [("not_in_existence", scope.filter(status__in=NOT_ACTIVE).count())]
+    eligible = active
+    for rule, removed in history_exclusions(task, active):
+        exclusions.append((rule, len(removed)))
+        if removed:
+            eligible = eligible.exclude(uscc__in=removed)
+    if connection.vendor == "postgresql":
+        strata = _strata_postgres(task, eligible)
+    else:
+        strata = _strata_portable(task, eligible)
     private = set(strata) if task.sampling == Task.Sampling.RISK_RATIO else set()
-    return FrameRows(dict(strata), exclusions, private)
+    return FrameRows(strata, exclusions, private)

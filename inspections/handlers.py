@@ -1,9 +1,11 @@
 """Outbox handlers of inspections: one Celery task per draw, not per entity."""
 
+import time
 from typing import Any
 
 from core.models import OutboxItem
 from core.outbox import outbox_handler
+from inspections import drawing
 from inspections.drawing import draw_execute
 from inspections.results import result_publish
 
@@ -16,3 +18,11 @@ def run_draw(item: OutboxItem) -> dict[str, Any]:
 @outbox_handler("inspections.publish_result")
 def publish_result(item: OutboxItem) -> dict[str, Any]:
     return {"result": item.payload["result"], "outcome": result_publish(result_id=item.payload["result"])}
+
+
+@outbox_handler("inspections.draw_evidence")
+def draw_evidence(item: OutboxItem) -> dict[str, Any]:
+    """A draw's evidence bundle (and, for open tasks, its published result), after the draw."""
+    start = time.perf_counter()
+    outcome = drawing.draw_evidence(draw_id=item.payload["draw"])
+    return {"draw": item.payload["draw"], "outcome": outcome, "ms": round((time.perf_counter() - start) * 1000)}

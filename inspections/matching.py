@@ -15,6 +15,7 @@ import unicodedata
 from typing import Any
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 
 from inspections import draw as engine
@@ -75,6 +76,32 @@ def drawn_entities(task: Task) -> list[tuple[str, str]]:
     return [(u, hashlib.sha256(u.encode()).hexdigest()) for u in listed]
 
 
+def _conflicts(usccs: list[str], label_of: dict[int, str]) -> engine.PairSet:
+    """Declared conflicts (pending ones count) of the drawn entities with the listed inspectors,
+    grouped by entity. A matching frame can hold a million of them: on PostgreSQL they arrive
+    as one row per entity, the inspectors as one text, so no Python step is taken per pair."""
+    declared = ConflictDeclaration.objects.filter(entity_id__in=usccs, inspector_id__in=list(label_of)).exclude(
+        status=ConflictDeclaration.Status.REJECTED
+    )
+    groups: dict[str, list[str]] = {}
+    if connection.vendor != "postgresql":
+        for entity, inspector in declared.values_list("entity_id", "inspector_id").iterator(chunk_size=5000):
+            groups.setdefault(entity, []).append(label_of[inspector])
+        return engine.PairSet(groups)
+    text_of = {str(k): v for k, v in label_of.items()}
+    with connection.cursor() as cursor:
+        if not connection.get_autocommit():  # the frame is frozen in a transaction: scope it to that
+            cursor.execute("SET LOCAL work_mem = '256MB'")  # aggregate a million pairs in memory
+        cursor.execute(
+            "SELECT entity_id, string_agg(inspector_id::text, ',') FROM inspectors_conflictdeclaration "
+            "WHERE entity_id = ANY(%s::text[]) AND inspector_id = ANY(%s::bigint[]) AND status <> %s GROUP BY entity_id",
+            [usccs, list(label_of), ConflictDeclaration.Status.REJECTED],
+        )
+        for entity, ids in cursor.fetchall():
+            groups[entity.strip()] = list(map(text_of.__getitem__, ids.split(",")))
+    return engine.PairSet(groups)
+
+
 def build_matching_frame_for(task: Task) -> engine.MatchingFrame:
     entities = drawn_entities(task)
     if not entities:
@@ -82,37 +109,41 @@ def build_matching_frame_for(task: Task) -> engine.MatchingFrame:
     usccs = [u for u, _ in entities]
     departments = _departments(task)
     certs = {c for d in departments for c in d["labels"]}
-    inspectors = {
-        _label(i.cert_no): i
-        for i in Inspector.objects.filter(cert_no__in=certs).prefetch_related("fields")
+    label_of = {
+        pk: _label(cert_no)
+        for pk, cert_no in Inspector.objects.filter(cert_no__in=certs).values_list("pk", "cert_no")
+        if _label(cert_no) in certs
     }
-    conflicts = ConflictDeclaration.objects.filter(entity_id__in=usccs, inspector__cert_no__in=certs).exclude(
-        status=ConflictDeclaration.Status.REJECTED
-    )
-    leave = Leave.objects.filter(inspector__cert_no__in=certs, start__lte=task.window_end, end__gte=task.window_start)
+    held: dict[str, list[str]] = {label: [] for label in label_of.values()}
+    for pk, code in Inspector.fields.through.objects.filter(inspector_id__in=list(label_of)).values_list(
+        "inspector_id", "field__code"
+    ):
+        held[label_of[pk]].append(code)
+    leave = Leave.objects.filter(inspector_id__in=list(label_of), start__lte=task.window_end, end__gte=task.window_start)
     years = settings.DRAW_REPEAT_YEARS
     since = task.window_start - dt.timedelta(days=365 * years)
     items = TaskItem.objects.filter(task=task).values("item_id")
     repeats = InspectionRecord.inspectors.through.objects.filter(
         inspectionrecord__entity_id__in=usccs, inspectionrecord__item_id__in=items,
-        inspectionrecord__inspected_on__gte=since, inspector__cert_no__in=certs,
-    ).values_list("inspectionrecord__entity_id", "inspector__cert_no")
+        inspectionrecord__inspected_on__gte=since, inspector_id__in=list(label_of),
+    ).values_list("inspectionrecord__entity_id", "inspector_id")
     own_area: list[tuple[str, str]] = []
     if task.avoid_own_area:
         from entities.models import Entity
 
+        home = dict(Inspector.objects.filter(pk__in=list(label_of)).exclude(home_area="").values_list("pk", "home_area"))
         region_of = dict(Entity.objects.filter(uscc__in=usccs).values_list("uscc", "region_id"))
-        own_area = [(u, c) for u, r in region_of.items() for c, i in inspectors.items() if i.home_area and i.home_area == r]
+        own_area = [(u, label_of[pk]) for u, r in region_of.items() for pk, area in home.items() if area == r]
     return engine.build_matching_frame(
         task_code=task.code,
         entities=entities,
         departments=departments,
         lead_department=task.department.code,
         min_team=task.inspectors_per_entity,
-        conflicts=[(u, _label(c)) for u, c in conflicts.values_list("entity_id", "inspector__cert_no")],
-        leave=[_label(c) for c in leave.values_list("inspector__cert_no", flat=True)],
+        conflicts=_conflicts(usccs, label_of),
+        leave=[label_of[pk] for pk in leave.values_list("inspector_id", flat=True)],
         repeat_years=years,
-        repeats=[(u, _label(c)) for u, c in repeats],
-        qualifications={c: [f.code for f in i.fields.all()] for c, i in inspectors.items()},
+        repeats=[(u, label_of[pk]) for u, pk in repeats],
+        qualifications=held,
         own_area=own_area,
     )

@@ -37,6 +37,7 @@ from .frame import (
     Frame,
     MatchEntity,
     MatchingFrame,
+    PairSet,
     Stratum,
     StratumSummary,
     allocate_largest_remainder,
@@ -161,7 +162,7 @@ def frame_to_json(frame: Frame | MatchingFrame) -> Json:
 
 def _matching_frame_to_json(frame: MatchingFrame) -> Json:
     constraints = [
-        {"rule": "conflict", "pairs": [list(p) for p in sorted(frame.conflicts)]},
+        {"rule": "conflict", "pairs": [[e, i] for e, i in frame.conflicts]},  # a PairSet iterates in order
         {"rule": "leave", "labels": sorted(frame.leave)},
         {"rule": "repeat", "years": frame.repeat_years, "pairs": [list(p) for p in sorted(frame.repeats)]},
         {
@@ -344,7 +345,7 @@ def matching_frame_from_json(frame: Mapping[str, Any], *, algorithm: str) -> Mat
             for d in matching["departments"]
         ),
         min_team=matching.get("min_team", 2),
-        conflicts=pairs("conflict"),
+        conflicts=PairSet.from_pairs(pairs("conflict")),
         leave=frozenset(rules.get("leave", {}).get("labels", [])),
         repeat_years=rules.get("repeat", {}).get("years", 0),
         repeats=pairs("repeat"),

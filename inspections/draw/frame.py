@@ -13,21 +13,25 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 from itertools import chain
 from operator import itemgetter
+from types import MappingProxyType
+from typing import overload
 
 from .encoding import (
+    USCC_ALPHABET,
+    USCC_LENGTH,
     are_canonical_usccs,
     canonical_license,
     canonical_uscc,
     encode_parts,
     is_strictly_ascending,
 )
-from .errors import DrawError, FrameError
+from .errors import DrawError, FrameError, LabelError
 from .version import (
     ALGORITHM,
     FRAME_DOMAIN,
@@ -118,6 +122,71 @@ def allocate_largest_remainder(sizes: Mapping[str, int], total: int) -> dict[str
     return quotas
 
 
+class PackedLabels(Sequence[str]):
+    """Canonical USCCs, ascending, held as one ASCII text with a newline after each but the last.
+
+    Why: a city stratum has two million labels. Kept as one text, the labels are stored,
+    hashed (members hash) and packed into AES blocks by a few C-level passes over the text,
+    and only the few that are selected ever become Python strings.
+    """
+
+    __slots__ = ("data", "_count")
+
+    def __init__(self, data: bytes) -> None:
+        width = USCC_LENGTH + 1
+        count = (len(data) + 1) // width if data else 0
+        if data and (len(data) + 1) % width:
+            raise LabelError("packed labels must be 18-character codes, one per line")
+        self.data, self._count = data, count
+
+    def __len__(self) -> int:
+        return self._count
+
+    @overload
+    def __getitem__(self, index: int) -> str: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[str]: ...
+    def __getitem__(self, index: int | slice) -> str | Sequence[str]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(self._count))]
+        if index < 0:
+            index += self._count
+        if not 0 <= index < self._count:
+            raise IndexError(index)
+        start = index * (USCC_LENGTH + 1)
+        return self.data[start : start + USCC_LENGTH].decode("ascii")
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.data.decode("ascii").split("\n") if self._count else [])
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PackedLabels):
+            return self.data == other.data
+        if isinstance(other, Sequence) and not isinstance(other, str):
+            return len(other) == self._count and list(self) == list(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.data)
+
+    def joined(self, separator: bytes) -> bytes:
+        """The labels joined by ``separator`` (one C-level replace)."""
+        return self.data.replace(b"\n", separator)
+
+
+_PACKED_ALLOWED = (USCC_ALPHABET + "\n").encode("ascii")
+
+
+def packed_canonical(labels: PackedLabels) -> bool:
+    """True when every packed label is a canonical USCC (two C-level passes)."""
+    data, n = labels.data, len(labels)
+    return (
+        not data.translate(None, _PACKED_ALLOWED)
+        and data.count(b"\n") == max(n - 1, 0)
+        and data[USCC_LENGTH :: USCC_LENGTH + 1] == b"\n" * (n - 1)
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # Hashes of member lists and opaque keys
 # ---------------------------------------------------------------------------------------------
@@ -130,6 +199,11 @@ def members_hash(labels: Sequence[str]) -> bytes:
     withhold the members of a credit-risk stratum and still let anyone recompute the frame hash.
     """
     digest = hashlib.sha256(encode_parts(MEMBERS_DOMAIN, len(labels)))
+    if isinstance(labels, PackedLabels):
+        if labels:
+            separator = bytes(7) + bytes([USCC_LENGTH])
+            digest.update(separator + labels.joined(separator))
+        return digest.digest()
     lengths = set(map(len, labels))
     if len(lengths) == 1 and (length := lengths.pop()) < 128:
         # Fast path (all USCCs): for ASCII labels of one length, the length prefix is the same
@@ -178,7 +252,7 @@ class Stratum:
     """
 
     key: str
-    labels: tuple[str, ...]
+    labels: Sequence[str]  # a tuple, or PackedLabels for large frames read from the registry
     quota: int
     ratio: Fraction | None = None
     private_key: str | None = None
@@ -284,11 +358,33 @@ def frame_hash(frame: Frame | MatchingFrame) -> bytes:
     return frame.hash
 
 
-def _canonical_stratum_labels(raw: Iterable[str], *, assume_canonical: bool) -> tuple[str, ...]:
+def _packed_stratum_labels(raw: PackedLabels) -> PackedLabels | None:
+    """Canonical packed labels, sorted if they were not; None if they are not canonical."""
+    if not packed_canonical(raw):
+        return None
+    lines = raw.data.split(b"\n") if raw else []
+    if all(map(bytes.__lt__, lines, lines[1:])):
+        return raw
+    lines.sort()
+    if not all(map(bytes.__lt__, lines, lines[1:])):
+        raise FrameError("a label appears twice in a stratum")
+    return PackedLabels(b"\n".join(lines))
+
+
+def _canonical_stratum_labels(raw: Iterable[str], *, assume_canonical: bool) -> Sequence[str]:
+    if isinstance(raw, PackedLabels) and assume_canonical:
+        packed = _packed_stratum_labels(raw)
+        if packed is not None:
+            return packed
     labels = raw if isinstance(raw, list | tuple) else list(raw)
-    if assume_canonical and are_canonical_usccs(labels) and is_strictly_ascending(labels):
-        return tuple(labels)
-    canonical = sorted(canonical_uscc(label) for label in labels)
+    if assume_canonical and are_canonical_usccs(labels):
+        # Canonical already (checked in bulk): only the order may need fixing, and a sort of a
+        # list made of a few ascending runs costs little more than checking it.
+        if is_strictly_ascending(labels):
+            return tuple(labels)
+        canonical = sorted(labels)
+    else:
+        canonical = sorted(canonical_uscc(label) for label in labels)
     if not is_strictly_ascending(canonical):
         duplicates = sorted({a for a, b in zip(canonical, canonical[1:], strict=False) if a == b})
         raise FrameError(f"a label appears twice in a stratum: {duplicates[:5]}")
@@ -298,7 +394,7 @@ def _canonical_stratum_labels(raw: Iterable[str], *, assume_canonical: bool) -> 
 def _quotas(
     *,
     method: str,
-    strata: Mapping[str, tuple[str, ...]],
+    strata: Mapping[str, Sequence[str]],
     ratios: Mapping[str, Fraction | str | tuple[int, int]] | None,
     total: int | None,
     quotas: Mapping[str, int] | None,
@@ -346,6 +442,7 @@ def build_frame(
     opaque_salt: bytes | None = None,
     algorithm: str = ALGORITHM,
     assume_canonical: bool = False,
+    assume_disjoint: bool = False,
 ) -> Frame:
     """Canonicalise, check and freeze an entity frame.
 
@@ -353,7 +450,9 @@ def build_frame(
     (``ratios`` per key or "*"), "largest_remainder" (``total``) or "fixed" (``quotas``).
     ``private_strata`` names strata on credit-risk classes: they get opaque public keys derived
     with ``opaque_salt``. ``assume_canonical`` lets a caller that fetched canonical, ascending
-    USCCs skip per-label cleaning: they are still checked, in bulk.
+    USCCs skip per-label cleaning: they are still checked, in bulk. ``assume_disjoint`` lets a
+    caller whose strata partition rows by a column of each row (one row per label) skip the
+    check that no label is in two strata, which costs a set of every label.
     """
     if algorithm not in SUPPORTED_ALGORITHMS:
         raise DrawError(f"unknown algorithm {algorithm!r}")
@@ -368,7 +467,8 @@ def build_frame(
         key: _canonical_stratum_labels(labels, assume_canonical=assume_canonical)
         for key, labels in strata.items()
     }
-    _refuse_shared_labels(labelled)
+    if not assume_disjoint:
+        _refuse_shared_labels(labelled)
     quota_of, ratio_of = _quotas(method=method, strata=labelled, ratios=ratios, total=total, quotas=quotas)
     built = []
     for key, labels in labelled.items():
@@ -401,7 +501,7 @@ def _exclusion(item: tuple[str, int] | Exclusion) -> Exclusion:
     return exclusion
 
 
-def _refuse_shared_labels(labelled: Mapping[str, tuple[str, ...]]) -> None:
+def _refuse_shared_labels(labelled: Mapping[str, Sequence[str]]) -> None:
     """A label in two strata would have two chances: refuse the frame."""
     if len(labelled) < 2:
         return
@@ -444,6 +544,92 @@ class Department:
 Pair = tuple[str, str]
 
 
+class PairSet(Collection[Pair]):
+    """An immutable set of (entity, inspector) pairs, kept grouped by entity.
+
+    Why not a frozenset of tuples: a matching frame can hold a million conflict pairs over
+    twenty thousand entities. Grouped, the pairs come out of the database as one row per
+    entity, iterate in canonical order without a sort, encode for the frame hash with one
+    C-level join per entity, and are stored as one line per entity. Membership works as for a
+    set of tuples; each entity's inspectors become a set on first look.
+    """
+
+    __slots__ = ("_groups", "_sets", "_size")
+
+    def __init__(self, groups: Mapping[str, Iterable[str]] = MappingProxyType({})) -> None:
+        cleaned = {entity: tuple(sorted(set(labels))) for entity, labels in groups.items()}
+        self._groups: dict[str, tuple[str, ...]] = {e: cleaned[e] for e in sorted(cleaned) if cleaned[e]}
+        self._sets: dict[str, frozenset[str]] = {}
+        self._size = sum(map(len, self._groups.values()))
+
+    @classmethod
+    def presorted(cls, groups: dict[str, tuple[str, ...]]) -> PairSet:
+        """Groups already in canonical order (entities ascending, each one's inspectors ascending
+        and distinct, none empty), as a PairSet wrote them: taken as they are, unchecked."""
+        pairs = cls.__new__(cls)
+        pairs._groups, pairs._sets, pairs._size = groups, {}, sum(map(len, groups.values()))
+        return pairs
+
+    @classmethod
+    def from_pairs(cls, pairs: Iterable[Pair]) -> PairSet:
+        groups: dict[str, list[str]] = {}
+        for entity, inspector in pairs:
+            groups.setdefault(entity, []).append(inspector)
+        return cls(groups)
+
+    def groups(self) -> Mapping[str, tuple[str, ...]]:
+        """Entity -> its inspectors, both in ascending order."""
+        return MappingProxyType(self._groups)
+
+    def __contains__(self, pair: object) -> bool:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            return False
+        entity, inspector = pair
+        members = self._sets.get(entity)
+        if members is None:
+            members = self._sets[entity] = frozenset(self._groups.get(entity, ()))
+        return inspector in members
+
+    def __iter__(self) -> Iterator[Pair]:
+        for entity, labels in self._groups.items():
+            for label in labels:
+                yield entity, label
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PairSet):
+            return self._groups == other._groups
+        if isinstance(other, Set):
+            return len(other) == self._size and all(pair in self for pair in other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._groups.items()))
+
+    def restricted(self, entities: Collection[str], inspectors: Collection[str]) -> PairSet:
+        """The pairs naming one of ``entities`` and one of ``inspectors``."""
+        kept: dict[str, Iterable[str]] = {}
+        for entity, labels in self._groups.items():
+            if entity in entities:
+                kept[entity] = labels if all(map(inspectors.__contains__, labels)) else [x for x in labels if x in inspectors]
+        return PairSet(kept)
+
+    def encode(self) -> bytes:
+        """Same bytes as ``_encode_pairs`` of the same pairs: lp(count), then lp(entity) lp(inspector)
+        for each pair in ascending order."""
+        encoded: dict[str, bytes] = {}
+        chunks = [encode_parts(self._size)]
+        for entity, labels in self._groups.items():
+            for label in labels:
+                if label not in encoded:
+                    encoded[label] = encode_parts(label)
+            prefix = encode_parts(entity)
+            chunks.append(prefix + prefix.join(map(encoded.__getitem__, labels)))
+        return b"".join(chunks)
+
+
 @dataclass(frozen=True, eq=False)
 class MatchingFrame:
     """The frozen frame of an inspector-matching draw (staff-only; separate hash).
@@ -457,7 +643,7 @@ class MatchingFrame:
     entities: tuple[MatchEntity, ...]
     departments: tuple[Department, ...]
     min_team: int = 2
-    conflicts: frozenset[Pair] = frozenset()
+    conflicts: PairSet = field(default_factory=PairSet)
     leave: frozenset[str] = frozenset()
     repeat_years: int = 0
     repeats: frozenset[Pair] = frozenset()
@@ -518,6 +704,8 @@ def _encode_pairs(pairs: Collection[Pair]) -> bytes:
     Same bytes as ``encode_parts``; each distinct label is encoded once because a conflict list
     can hold a million pairs over a few thousand labels.
     """
+    if isinstance(pairs, PairSet):
+        return pairs.encode()
     # Two stable passes sort a million string pairs about twice as fast as comparing tuples.
     ordered = sorted(sorted(pairs, key=itemgetter(1)), key=itemgetter(0))
     encoded = {
@@ -593,7 +781,22 @@ def build_matching_frame(
     uscc_of: dict[str, str] = {}
     license_of: dict[str, str] = {}
 
+    def grouped(items: PairSet) -> PairSet:
+        # Already grouped (from the database): clean each distinct label once, then prune.
+        for entity in items.groups():
+            if entity not in uscc_of:
+                uscc_of[entity] = canonical_uscc(entity)
+        labels: set[str] = set()
+        labels.update(*items.groups().values())
+        for label in labels - license_of.keys():
+            license_of[label] = canonical_license(label)
+        if any(uscc_of[e] != e for e in items.groups()) or any(license_of[x] != x for x in labels):
+            return PairSet.from_pairs(pairs(list(items)))
+        return items.restricted(entity_labels, pool)
+
     def pairs(items: Iterable[Pair]) -> frozenset[Pair]:
+        if isinstance(items, PairSet):
+            return frozenset(grouped(items))
         kept = set()
         for raw_entity, raw_inspector in items:
             entity = uscc_of.get(raw_entity) or uscc_of.setdefault(raw_entity, canonical_uscc(raw_entity))
@@ -624,7 +827,7 @@ def build_matching_frame(
         entities=tuple(ents),
         departments=tuple(depts),
         min_team=min_team,
-        conflicts=pairs(conflicts),
+        conflicts=grouped(conflicts) if isinstance(conflicts, PairSet) else PairSet.from_pairs(pairs(conflicts)),
         leave=frozenset(canonical_license(x) for x in leave) & pool,
         repeat_years=_require_int(repeat_years, "repeat_years"),
         repeats=pairs(repeats),

@@ -25,7 +25,7 @@ from math import isqrt
 from .commitment import draw_keys
 from .encoding import USCC_ALPHABET, USCC_LENGTH
 from .errors import DrawError, LabelError, MissingDependencyError
-from .frame import Frame
+from .frame import Frame, PackedLabels
 from .version import ALGORITHM, ALGORITHM_HMAC
 
 AES_KEY_BYTES = 16
@@ -42,6 +42,7 @@ _PAD = "...-__"  # decodes to 0, 0, 0, 15, 63, 63: bits 108..127 zero, 128..143 
 _TO_BASE64 = bytes.maketrans(USCC_ALPHABET.encode("ascii") + b".-_", _B64_ALPHABET[:36] + b"AP/")
 _MARKER = b"\xff\xff"
 _ALLOWED = (USCC_ALPHABET + ".-_").encode("ascii")
+_PAD_BYTES = _PAD.encode("ascii")
 
 
 def uscc_block(label: str) -> bytes:
@@ -67,10 +68,17 @@ def _packed_blocks(labels: Sequence[str]) -> bytes:
     """
     if not labels:
         return b""
+    if isinstance(labels, PackedLabels):
+        packed = labels.joined(_PAD_BYTES) + _PAD_BYTES
+        return _decode_packed(packed, len(labels))
     if set(map(len, labels)) - {USCC_LENGTH}:
         raise LabelError("ssj-draw/1 orders canonical USCCs only (18 characters of 0-9, A-Z)")
     text = (_PAD.join(labels) + _PAD).encode("ascii", errors="replace")
-    n = len(labels)
+    return _decode_packed(text, len(labels))
+
+
+def _decode_packed(text: bytes, n: int) -> bytes:
+    """The blocks of ``n`` labels from their text with ``_PAD`` after each (see above)."""
     # Only label characters and padding, and the padding only where we put it.
     pads = (text.count(b"."), text.count(b"-"), text.count(b"_"))
     if text.translate(None, _ALLOWED) or pads != (3 * n, n, 2 * n):

@@ -51,3 +51,19 @@ def source_value(value: Any) -> str:
     if isinstance(value, list):
         return " ".join(str(v) for v in value)
     return str(value)
+
+
+@register.filter
+def exclusion_rule(code: Any) -> str:
+    """An exclusion rule's code (``not_in_existence``) in words."""
+    from inspections.draw_words import exclusion_words
+
+    return exclusion_words(str(code))
+
+
+@register.filter
+def stratum_label(key: Any) -> str:
+    """A stratum key (``type:individual``; opaque ``x-…`` for internal strata) in words."""
+    from inspections.draw_words import stratum_words
+
+    return stratum_words(str(key))

@@ -7,9 +7,10 @@ import pytest
 from django.utils import timezone
 
 from agencies.models import Role
+from core.models import OutboxItem
 from core.outbox import outbox_sweep
 from inspections import draw as engine
-from inspections.drawing import draw_announce, draw_record_randomness, unpack
+from inspections.drawing import draw_announce, draw_record_randomness, evidence_bundle
 from inspections.models import Draw, DrawSelection
 from inspections.services import task_publish
 from tests.conftest import KILL_FILE, wait_for
@@ -42,10 +43,12 @@ def test_a_worker_killed_mid_draw_leaves_nothing_and_the_retry_gives_the_predict
     celery_worker.ensure_alive()
     assert outbox_sweep(stale_after=timedelta(0)) >= 1  # what beat does every OUTBOX_SWEEP_SECONDS
     assert wait_for(lambda: Draw.objects.get(pk=draw.pk).status == "done", timeout=60)
+    # then the evidence work after the draw (its own outbox job), which also publishes the result
+    assert wait_for(lambda: OutboxItem.objects.filter(dedupe_key=f"evidence:{draw.pk}", status="done").exists(), timeout=90)
 
     done = Draw.objects.get(pk=draw.pk)
     assert (done.randomness, done.ikm_utf8, done.randomness_at) == randomness_before
-    bundle = unpack(done.evidence.bundle)
+    bundle = evidence_bundle(done)  # built by background work after the draw, or now
     assert engine.verify_bundle(bundle, done.announcement).ok
     chosen = list(DrawSelection.objects.filter(draw=draw).order_by("rank").values_list("entity_id", flat=True))
     assert chosen == [s["label"] for s in bundle["selected"]]

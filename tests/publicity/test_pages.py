@@ -137,6 +137,18 @@ def test_the_draw_page_shows_announcement_randomness_selection_and_the_bundle(an
     assert engine.verify_bundle(body, announcement).ok
 
 
+def test_the_draw_page_names_exclusion_rules_and_strata_in_words(anon, data) -> None:
+    from entities.models import EntityType
+
+    page = anon.get(f"/public/draws/{data.task.code}/").content.decode()
+    for words in ("非存续状态（注销、吊销、撤销、迁出）", "本年度已就同一事项检查过", "本季度已被任务以外的部门检查过"):
+        assert words in page, words
+    public = [s["key"] for s in data.draw.frame.summary["strata"] if not s["private"]]
+    assert public and all(key.startswith("type:") for key in public)
+    for key in public:  # e.g. type:individual -> 个体工商户, beside the code itself
+        assert str(dict(EntityType.choices)[key[5:]]) in page and key in page
+
+
 def test_a_secret_tasks_list_is_public_only_once_its_inspection_started(anon, django_capture_on_commit_callbacks) -> None:
     data = build(django_capture_on_commit_callbacks, secret=True)
     task = data.secret_task

@@ -16,7 +16,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from core.models import PublicationRecord
 from inspections import draw as engine
-from inspections.drawing import unpack
+from inspections.draw import DrawError
+from inspections.drawing import evidence_bundle
 from inspections.models import Draw
 
 
@@ -40,21 +41,33 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["all"]:
-            draws = Draw.objects.filter(status=Draw.Status.DONE).select_related("task", "evidence")
-            failures = sum(not self._check(unpack(d.evidence.bundle), recorded_announcement(d), f"#{d.pk}") for d in draws)
+            draws = Draw.objects.filter(status=Draw.Status.DONE).select_related("task")
+            failures = sum(not self._check_draw(d) for d in draws)
             if failures:
                 raise CommandError(f"{failures} draw(s) do not verify")
             self.stdout.write(self.style.SUCCESS(f"all {draws.count()} completed draws verify"))
             return
         target = options["target"] or ""
         if target.isdigit():
-            draw = Draw.objects.select_related("task", "evidence").get(pk=int(target))
-            bundle, announcement = unpack(draw.evidence.bundle), recorded_announcement(draw)
+            draw = Draw.objects.select_related("task").get(pk=int(target))
+            if not self._check_draw(draw):
+                raise CommandError("the draw does not verify")
+            return
         else:
             bundle = json.loads(Path(target).read_text(encoding="utf-8"))
             announcement = self._announcement_for(bundle, options["announcement"])
         if not self._check(bundle, announcement, target):
             raise CommandError("the draw does not verify")
+
+    def _check_draw(self, draw: Draw) -> bool:
+        """A stored draw: its bundle (built now if the background work has not yet), checked
+        against the announcement recorded before its randomness."""
+        try:
+            bundle = evidence_bundle(draw)
+        except DrawError as exc:
+            self.stdout.write(self.style.ERROR(f"#{draw.pk}: {exc}"))
+            return False
+        return self._check(bundle, recorded_announcement(draw), f"#{draw.pk}")
 
     def _announcement_for(self, bundle: dict[str, Any], path: Path | None) -> dict[str, Any]:
         if path:

@@ -1,0 +1,123 @@
+"""The fast paths of the draw (grouped conflict pairs, the stored frame, COPY text groups) give
+exactly what the plain paths give: same bytes, same hashes, same selections."""
+
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+
+from inspections import draw as engine
+from inspections.draw.bench import synthetic_usccs
+from inspections.draw.frame import _encode_pairs
+from inspections.frames import _groups, split_sorted_groups
+
+ENTITIES = synthetic_usccs(40)
+PEOPLE = [f"执法{i:03d}" for i in range(30)] + ["ZJ-9", "zj-10", "é-1"]
+
+
+def _pairs(seed: str, count: int) -> list[tuple[str, str]]:
+    out = []
+    for i in range(count):
+        digest = hashlib.sha256(f"{seed}/{i}".encode()).digest()
+        out.append((ENTITIES[digest[0] % len(ENTITIES)], PEOPLE[digest[1] % len(PEOPLE)]))
+    return out
+
+
+@pytest.mark.parametrize("count", [0, 1, 7, 300])
+def test_a_pairset_encodes_iterates_and_answers_like_a_set_of_pairs(count) -> None:
+    pairs = _pairs(f"p{count}", count)
+    plain = frozenset(pairs)
+    grouped = engine.PairSet.from_pairs(reversed(pairs))
+    assert _encode_pairs(grouped) == _encode_pairs(plain)
+    assert list(grouped) == sorted(plain) and len(grouped) == len(plain) and grouped == plain
+    for pair in [*pairs, (ENTITIES[0], "nobody"), ("nobody", PEOPLE[0])]:
+        assert (pair in grouped) == (pair in plain)
+    assert engine.PairSet.presorted(dict(grouped.groups())) == grouped
+
+
+def test_a_matching_frame_hashes_the_same_from_grouped_pairs_or_from_a_list() -> None:
+    pairs = _pairs("frame", 200) + [(ENTITIES[0], "not-listed")]
+    common = {
+        "task_code": "T-1", "entities": [(e, hashlib.sha256(e.encode()).hexdigest()[:32]) for e in ENTITIES[:30]],
+        "departments": [{"code": "A", "per_entity": 1, "cap": 3, "labels": PEOPLE[:20]},
+                        {"code": "B", "per_entity": 1, "cap": 3, "labels": PEOPLE[15:]}],
+        "lead_department": "A",
+    }
+    listed = engine.build_matching_frame(conflicts=pairs, **common)
+    groups: dict[str, list[str]] = {}
+    for entity, person in pairs:
+        groups.setdefault(entity, []).append(person)
+    grouped = engine.build_matching_frame(conflicts=engine.PairSet(groups), **common)
+    assert grouped.hash_hex == listed.hash_hex and set(grouped.conflicts) == set(listed.conflicts)
+    code, ikm = b"\x01" * 32, "1.2.3./"
+    assert engine.run_matching(grouped, one_time_code=code, ikm=ikm) == engine.run_matching(listed, one_time_code=code, ikm=ikm)
+
+
+def test_copy_text_is_cut_into_groups_and_ungrouped_text_is_refused() -> None:
+    text = "a\t1\na\t2\nb\t3\nc\t4\nc\t5\n"
+    assert split_sorted_groups(text) == {"a": ["1", "2"], "b": ["3"], "c": ["4", "5"]}
+    assert split_sorted_groups("") == {}
+    with pytest.raises(ValueError):
+        split_sorted_groups("a\t1\nb\t2\na\t3\n")
+    assert _groups("a\t1\nb\t2\na\t3\n") == {"a": ["1", "3"], "b": ["2"]}  # the slow path keeps every line
+
+
+@pytest.mark.django_db
+def test_a_stored_frame_reads_back_as_its_json_and_as_the_same_frame() -> None:
+    from inspections.draw.evidence import frame_to_json
+    from inspections.drawing import frame_from_blob, frame_header, pack_frame, unpack
+
+    labels = synthetic_usccs(500)
+    frame = engine.build_frame(
+        task_code="T-2", strata={"type:a": labels[:300], "type:b": labels[300:], "type:c": []},
+        method="ratio_ceil", ratios={"*": "3/100"}, exclusions=[("not_in_existence", 4)],
+    )
+    blob = pack_frame(frame)
+    assert unpack(blob) == frame_to_json(frame)
+    assert frame_header(blob)["strata"][0]["labels"] is None
+    for trusted in (None, frame.hash_hex):
+        again = frame_from_blob(blob, algorithm=frame.algorithm, frame_hash_hex=trusted)
+        assert again.hash_hex == frame.hash_hex and again.strata == frame.strata
+    with pytest.raises(engine.DrawError):
+        frame_from_blob(blob, algorithm=frame.algorithm, frame_hash_hex="00" * 32)
+
+    matching = engine.build_matching_frame(
+        task_code="T-3", entities=[(e, hashlib.sha256(e.encode()).hexdigest()[:32]) for e in ENTITIES],
+        departments=[{"code": "A", "per_entity": 2, "cap": 5, "labels": PEOPLE}], lead_department="A",
+        conflicts=_pairs("stored", 100), leave=PEOPLE[:2],
+    )
+    blob = pack_frame(matching)
+    assert unpack(blob) == frame_to_json(matching)
+    for trusted in (None, matching.hash_hex):
+        again = frame_from_blob(blob, algorithm=matching.algorithm, frame_hash_hex=trusted)
+        assert again.hash_hex == matching.hash_hex and again.conflicts == matching.conflicts
+
+
+def test_packed_labels_give_the_same_frame_hash_and_selection_as_a_list() -> None:
+    labels = synthetic_usccs(3000)
+    shuffled = labels[1::2] + labels[::2]  # canonical, out of order: the engine sorts them
+    code, ikm = b"\x02" * 32, "4.5./"
+    frames = [
+        engine.build_frame(task_code="T-4", strata={"type:a": form, "type:b": labels[:0]}, method="ratio_ceil",
+                           ratios={"*": "7/100"}, assume_canonical=True)
+        for form in (labels, engine.PackedLabels("\n".join(labels).encode()),
+                     engine.PackedLabels("\n".join(shuffled).encode()))
+    ]
+    assert isinstance(frames[1].strata[0].labels, engine.PackedLabels)
+    assert len({f.hash_hex for f in frames}) == 1
+    selections = [engine.run_entity_draw(f, one_time_code=code, ikm=ikm) for f in frames]
+    assert selections[0] == selections[1] == selections[2] and len(selections[0].selected) == 210
+    packed = frames[1].strata[0].labels
+    assert list(packed) == labels and packed[5] == labels[5] and packed[-1] == labels[-1] and len(packed) == 3000
+    with pytest.raises(engine.LabelError):
+        engine.PackedLabels(b"91330106MA0000001")  # 17 characters
+    with pytest.raises(engine.LabelError):  # 17 characters and a stray newline: refused by the frame
+        engine.build_frame(task_code="T-4", strata={"s": engine.PackedLabels(b"91330106MA0000001\n")},
+                           method="fixed", quotas={"s": 1}, assume_canonical=True)
+    bad = engine.PackedLabels(("\n".join(labels[:2])).replace("9", "*", 1).encode())
+    with pytest.raises(engine.LabelError):  # not canonical: refused, never silently dropped
+        engine.build_frame(task_code="T-4", strata={"s": bad}, method="fixed", quotas={"s": 1}, assume_canonical=True)
+    twice = engine.PackedLabels("\n".join([labels[0], labels[0]]).encode())
+    with pytest.raises(engine.FrameError):
+        engine.build_frame(task_code="T-4", strata={"s": twice}, method="fixed", quotas={"s": 1}, assume_canonical=True)
