@@ -12,11 +12,18 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.db import connection
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from agencies.models import Department, Role
 from tests.factories import DepartmentFactory, SectionFactory, person
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Property tests check behaviour, not speed: on a loaded 2-core machine example generation can be
+# slow, and that must not fail a run.
+hypothesis_settings.register_profile("shuangsuiji", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+hypothesis_settings.load_profile("shuangsuiji")
 
 
 @pytest.hookimpl(hookwrapper=True)
