@@ -20,6 +20,7 @@ from typing import Any
 from django.apps import apps
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models.fields.files import FieldFile
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
@@ -168,6 +169,8 @@ def snapshot(instance: models.Model) -> dict[str, Any]:
         if field.name in masked and value:
             # Personal data stays out of the trail; its digest still shows that it changed.
             value = "sha256:" + hashlib.sha256(str(value).encode()).hexdigest()[:16]
+        if isinstance(value, FieldFile):
+            value = value.name or ""  # a stored file is recorded by its name (its digest lives on the row)
         if isinstance(value, bytes | memoryview):
             # Blobs (frozen frames, evidence) are recorded by their digest, not copied whole.
             value = {"sha256": hashlib.sha256(bytes(value)).hexdigest(), "bytes": len(value)}

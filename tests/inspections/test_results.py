@@ -132,3 +132,18 @@ def test_a_referral_reaches_the_other_departments_feed_and_closes_with_a_date(vi
     assert closed.closed_on == dt.date(2026, 12, 20)
     with pytest.raises(ResultError):
         follow_up_close(follow_up=follow_up, user=clerk)
+
+
+def test_a_row_with_a_stored_file_is_in_the_audit_chain_by_its_file_name(visit) -> None:
+    from core.audit import verify_chain
+    from core.models import AuditEntry
+    from inspections.models import ResultAttachment
+
+    v, task, dept, clerk, _ = visit
+    attachment = ResultAttachment.objects.create(
+        result=_save(v, task, dept, clerk), file="results/2026/11/abc.jpg", original_name="现场.jpg",
+        content_type="image/jpeg", size=3, sha256_hex="0" * 64, uploaded_by=clerk,
+    )
+    entry = AuditEntry.objects.get(object_type="inspections.resultattachment", object_id=str(attachment.pk))
+    assert entry.changes["file"] == "results/2026/11/abc.jpg"
+    assert verify_chain().ok
