@@ -93,6 +93,35 @@ ARGS: dict[str, dict[str, str]] = {
     "draws:status": {"pk": "draw"}, "draws:evidence": {"pk": "draw"}, "draws:evidence_public": {"pk": "draw"},
     "draws:redraw_request_create": {"pk": "draw"}, "draws:substitute": {"pk": "assignment"},
     "draws:redraw_request": {"pk": "redraw_request"}, "draws:fairness_year": {"year": "year"},
+    # Field work: the demo's joint hotel task (公安分局 leads; 住建、卫健、消防 join), one of its visits
+    # with a team and an issued notice.
+    "fieldwork:task_visits": {"task_id": "hotel_task"}, "fieldwork:task_feedback": {"task_id": "hotel_task"},
+    "fieldwork:visit": {"pk": "hotel_visit"}, "fieldwork:team_build": {"pk": "hotel_visit"},
+    "fieldwork:member_add": {"pk": "hotel_visit"}, "fieldwork:chief_join": {"pk": "hotel_visit"},
+    "fieldwork:sheet": {"pk": "hotel_visit"}, "fieldwork:notice": {"pk": "hotel_visit"},
+    "fieldwork:notice_issue": {"pk": "hotel_visit"}, "fieldwork:notice_delivery": {"pk": "hotel_visit"},
+    "fieldwork:notice_date": {"pk": "hotel_visit"}, "fieldwork:notice_dates": {"pk": "hotel_visit"},
+    "fieldwork:notice_pdf": {"pk": "hotel_visit"},
+    "fieldwork:member_leader": {"pk": "hotel_member"}, "fieldwork:member_remove": {"pk": "hotel_helper"},
+    "fieldwork:training": {"pk": "training"}, "fieldwork:training_invite": {"pk": "training"},
+    "fieldwork:public_notice": {"token": "hotel_token"}, "fieldwork:public_avoidance": {"token": "hotel_token"},
+    "fieldwork:public_notice_pdf": {"token": "hotel_token"},
+    # Results: a 市场监管局 result of the demo's year of history, on its visit.
+    "results:visit": {"visit_pk": "result_visit", "task_pk": "result_task"},
+    "results:entry": {"visit_pk": "result_visit", "task_pk": "result_task", "item_pk": "result_item"},
+    "results:detail": {"pk": "result"}, "results:review_decide": {"pk": "result"},
+    "results:follow_up_create": {"pk": "result"}, "results:attachment": {"pk": "attachment"},
+    "results:task": {"pk": "result_task"}, "results:follow_up": {"pk": "follow_up"}, "results:case": {"pk": "case"},
+    "result-detail": {"pk": "result"}, "result-attachments": {"pk": "result"}, "result-review": {"pk": "result"},
+    "result-submit": {"pk": "result"},
+    # The office: the demo's letter to 市场监管局 and a meeting issue.
+    "oversight:dashboard_drill": {"kind": "results"},
+    "oversight:letter": {"pk": "letter"}, "oversight:letter_edit": {"pk": "letter"},
+    "oversight:letter_send": {"pk": "letter"}, "oversight:letter_acknowledge": {"pk": "letter"},
+    "oversight:letter_answer": {"pk": "letter", "item_pk": "letter_item"}, "oversight:letter_pdf": {"pk": "letter"},
+    "oversight:issue": {"pk": "issue"}, "oversight:issue_comment": {"pk": "issue"},
+    "oversight:issue_resolve": {"pk": "issue"}, "oversight:issue_close": {"pk": "issue"},
+    "oversight:assessment_report": {"fmt": "xlsx"},
 }
 
 TABLE: dict[str, R] = {

@@ -85,6 +85,45 @@ def _objects() -> dict[str, Any]:
         "task_public_id": f"task:{task.code}", "draw_public_id": f"draw:{task.code}:{draw.iteration}",
         "plan_public_id": f"plan:{plan.code}", "item_list_public_id": f"item_list:{scj.code}",
         "draw_iteration": draw.iteration, "draw_code": task.code, "token": notice.token,
+        **_field_work_objects(scj, staff),
+    }
+
+
+def _field_work_objects(scj: Any, staff: Any) -> dict[str, Any]:
+    """The later issues' objects: the hotel task's visits, a 市场监管局 result, the office's letter."""
+    from inspections.models import (
+        CaseItem,
+        FollowUp,
+        Notice,
+        Result,
+        ResultAttachment,
+        TeamMember,
+        TrainingSession,
+    )
+    from oversight.models import LetterItem, MeetingIssue, ReminderLetter
+
+    notice = _first(Notice.objects.filter(visit__tasks__department__code="GA").order_by("pk"))
+    result = _first(Result.objects.filter(department=scj).order_by("pk"))
+    attachment = ResultAttachment.objects.create(
+        result=result, file="results/matrix.jpg", original_name="x.jpg", content_type="image/jpeg", size=1,
+        sha256_hex="0" * 64, uploaded_by=staff,
+    )
+    case = CaseItem.objects.create(
+        kind=CaseItem.Kind.values[0], entity_id=result.entity_id, department=scj, source_result=result, reason="x",
+        clock_start=timezone.localdate(), due=timezone.localdate() + dt.timedelta(days=14),
+    )
+    letter = _first(ReminderLetter.objects.filter(department=scj).order_by("pk"))
+    return {
+        "hotel_task": _first(notice.visit.tasks.filter(department__code="GA")).pk, "hotel_visit": notice.visit_id,
+        "hotel_token": notice.token,
+        "hotel_member": _first(TeamMember.objects.filter(visit=notice.visit, kind="drawn")).pk,
+        "hotel_helper": _first(TeamMember.objects.filter(visit=notice.visit).exclude(kind="drawn")).pk,
+        "training": _first(TrainingSession.objects.order_by("pk")).pk,
+        "result": result.pk, "result_visit": result.visit_id, "result_task": result.task_id,
+        "result_item": result.item_id, "attachment": attachment.pk, "case": case.pk,
+        "follow_up": FollowUp.objects.create(result=result, measure="1", created_by=staff).pk,
+        "letter": letter.pk, "letter_item": _first(LetterItem.objects.filter(letter=letter)).pk,
+        "issue": _first(MeetingIssue.objects.order_by("pk")).pk,
     }
 
 
