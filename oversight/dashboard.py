@@ -194,6 +194,11 @@ class RawRows:
         return self.sql, self.params
 
 
+# Keeps the task subquery from being merged into the outer query, so each task's due-date CASE
+# is worked out once per task rather than once per result and condition.
+_FENCE = {True: "OFFSET 0", False: "LIMIT -1 OFFSET 0"}
+
+
 def result_rows(period: Period) -> RawRows:
     """One row per result of the period's tasks, with its due date and first publication day.
 
@@ -207,7 +212,7 @@ def result_rows(period: Period) -> RawRows:
         f"SELECT r.id AS rid, r.task_id AS rtask, r.department_id AS dept, r.visit_id AS rvisit, r.entity_id AS rentity, "  # noqa: S608
         f"r.status AS rstatus, t.due AS due, t.due_end AS due_end, p.published_at AS pub_at "
         f"FROM {q(Result._meta.db_table)} r "
-        f"JOIN ({tasks_sql}) t ON t.tid = r.task_id "
+        f"JOIN ({tasks_sql} {_FENCE[connection.vendor == 'postgresql']}) t ON t.tid = r.task_id "
         f"LEFT JOIN {q(PublicationRecord._meta.db_table)} p "
         f"ON p.public_id = {public_id} AND p.version = 1 AND p.kind = %s"
     )
@@ -414,9 +419,9 @@ def _joint_visits_sql(period: Period) -> tuple[str, list[Any]]:
     tasks_sql, params = period_tasks(period).order_by().values("id").query.sql_with_params()
     result = connection.ops.quote_name(Result._meta.db_table)
     sql = (
-        "SELECT visit_id AS vid, entity_id AS ent, COUNT(*) AS n FROM ("  # noqa: S608
-        f"SELECT r.visit_id, r.entity_id FROM {result} r WHERE r.task_id IN ({tasks_sql}) "
-        "GROUP BY r.visit_id, r.entity_id, r.task_id, r.department_id) vt GROUP BY visit_id, entity_id"
+        "SELECT visit_id AS vid, MIN(ent) AS ent, COUNT(*) AS n FROM ("  # noqa: S608
+        f"SELECT r.visit_id, MIN(r.entity_id) AS ent FROM {result} r WHERE r.task_id IN ({tasks_sql}) "
+        "GROUP BY r.visit_id, r.task_id, r.department_id) vt GROUP BY visit_id"
     )
     return sql, list(params)
 
@@ -462,7 +467,8 @@ def inspector_rows(period: Period) -> QuerySet[Any]:
     visits = VisitTask.objects.filter(task__in=period_tasks(period)).values("visit_id")
     return (
         TeamMember.objects.filter(inspector__isnull=False, visit_id__in=visits).order_by()
-        .values("inspector_id").annotate(load=Count("visit_id", distinct=True))
+        # one row per visit and inspector (team_member_once), so a plain count is a count of visits
+        .values("inspector_id").annotate(load=Count("id"))
     )
 
 
