@@ -162,12 +162,12 @@ def _period_tasks_sql(period: Period) -> tuple[str, list[Any]]:
         day_params += [end, due]
         end_params += [end, adapt(dt.datetime.combine(due + dt.timedelta(days=1), dt.time(), zone))]
     whens = " ".join(["WHEN %s THEN %s"] * len(ends))
-    due_sql = f"CASE t.window_end {whens} END" if ends else "NULL"
-    q = connection.ops.quote_name
     cast = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
     stamp = "CAST(%s AS TIMESTAMPTZ)" if connection.vendor == "postgresql" else "%s"
+    due_sql = f"CASE t.window_end {whens} END" if ends else cast.replace("%s", "NULL")
+    q = connection.ops.quote_name
     due_sql = due_sql.replace("THEN %s", f"THEN {cast}")
-    end_sql = (f"CASE t.window_end {whens} END" if ends else "NULL").replace("THEN %s", f"THEN {stamp}")
+    end_sql = (f"CASE t.window_end {whens} END" if ends else stamp.replace("%s", "NULL")).replace("THEN %s", f"THEN {stamp}")
     sql = (
         f"SELECT t.id AS tid, t.code AS tcode, t.department_id AS dept, t.status AS tstatus, t.scope AS tscope, "  # noqa: S608
         f"{due_sql} AS due, {end_sql} AS due_end FROM {q(Task._meta.db_table)} t "
