@@ -23,9 +23,6 @@ from typing import Any
 from django.db import connection, transaction
 from django.db.models import (
     Case,
-    CharField,
-    DateField,
-    DateTimeField,
     Exists,
     F,
     OuterRef,
@@ -34,7 +31,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Concat
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -150,19 +146,34 @@ def period_tasks(period: Period) -> QuerySet[Task]:
     return Task.objects.filter(window_end__gte=period.start, window_end__lte=period.end)
 
 
-def _due_cases(period: Period, prefix: str = "") -> dict[str, Case]:
-    """Each task's publication due date, and the instant that day ends (local time), as CASEs over
-    the distinct window ends. Comparing timestamps with the end of the due day spares a time-zone
-    conversion per published result."""
+def _period_tasks_sql(period: Period) -> tuple[str, list[Any]]:
+    """The period's tasks with their publication due date and the instant that day ends (local
+    time), as plain SQL: a CASE over the distinct window ends, written here rather than compiled
+    from hundreds of ORM ``When`` nodes. Comparing timestamps with the end of the due day spares a
+    time-zone conversion per published result."""
     calendar = load_calendar()
-    ends = period_tasks(period).order_by().values_list("window_end", flat=True).distinct()
-    dues = {end: add_working_days(end, PUBLICATION_WORKING_DAYS, calendar=calendar).date for end in ends}
+    ends = list(period_tasks(period).order_by().values_list("window_end", flat=True).distinct())
     zone = timezone.get_current_timezone()
-    day = [When(**{f"{prefix}window_end": end}, then=Value(due)) for end, due in dues.items()]
-    instant = [When(**{f"{prefix}window_end": end}, then=Value(dt.datetime.combine(due + dt.timedelta(days=1), dt.time(), zone)))
-               for end, due in dues.items()]
-    return {"due": Case(*day, default=Value(None), output_field=DateField()),
-            "due_end": Case(*instant, default=Value(None), output_field=DateTimeField())}
+    day_params: list[Any] = []
+    end_params: list[Any] = []
+    adapt = connection.ops.adapt_datetimefield_value
+    for end in ends:
+        due = add_working_days(end, PUBLICATION_WORKING_DAYS, calendar=calendar).date
+        day_params += [end, due]
+        end_params += [end, adapt(dt.datetime.combine(due + dt.timedelta(days=1), dt.time(), zone))]
+    whens = " ".join(["WHEN %s THEN %s"] * len(ends))
+    cast = "CAST(%s AS DATE)" if connection.vendor == "postgresql" else "%s"
+    stamp = "CAST(%s AS TIMESTAMPTZ)" if connection.vendor == "postgresql" else "%s"
+    due_sql = f"CASE t.window_end {whens} END" if ends else cast.replace("%s", "NULL")
+    q = connection.ops.quote_name
+    due_sql = due_sql.replace("THEN %s", f"THEN {cast}")
+    end_sql = (f"CASE t.window_end {whens} END" if ends else stamp.replace("%s", "NULL")).replace("THEN %s", f"THEN {stamp}")
+    sql = (
+        f"SELECT t.id AS tid, t.code AS tcode, t.department_id AS dept, t.status AS tstatus, t.scope AS tscope, "  # noqa: S608
+        f"{due_sql} AS due, {end_sql} AS due_end FROM {q(Task._meta.db_table)} t "
+        f"WHERE t.window_end >= %s AND t.window_end <= %s"
+    )
+    return sql, [*day_params, *end_params, period.start, period.end]
 
 
 def due_for(window_end: dt.date) -> dt.date:
@@ -183,23 +194,25 @@ class RawRows:
         return self.sql, self.params
 
 
+# Keeps the task subquery from being merged into the outer query, so each task's due-date CASE
+# is worked out once per task rather than once per result and condition.
+_FENCE = {True: "OFFSET 0", False: "LIMIT -1 OFFSET 0"}
+
+
 def result_rows(period: Period) -> RawRows:
     """One row per result of the period's tasks, with its due date and first publication day.
 
     The first publication is version 1 of the record published under ``result:<task code>:<uscc>:
     <item>`` (a withdrawal or a correction is always a later version); it is hash-joined on that id
     instead of looked up once per result."""
-    tasks_sql, tasks_params = (
-        period_tasks(period).order_by().values(tid=F("id"), tcode=F("code")).annotate(**_due_cases(period))
-        .query.sql_with_params()
-    )
+    tasks_sql, tasks_params = _period_tasks_sql(period)
     q = connection.ops.quote_name
     public_id = "('result:' || t.tcode || ':' || r.entity_id || ':' || CAST(r.item_id AS VARCHAR(20)))"
     sql = (
         f"SELECT r.id AS rid, r.task_id AS rtask, r.department_id AS dept, r.visit_id AS rvisit, r.entity_id AS rentity, "  # noqa: S608
         f"r.status AS rstatus, t.due AS due, t.due_end AS due_end, p.published_at AS pub_at "
         f"FROM {q(Result._meta.db_table)} r "
-        f"JOIN ({tasks_sql}) t ON t.tid = r.task_id "
+        f"JOIN ({tasks_sql} {_FENCE[connection.vendor == 'postgresql']}) t ON t.tid = r.task_id "
         f"LEFT JOIN {q(PublicationRecord._meta.db_table)} p "
         f"ON p.public_id = {public_id} AND p.version = 1 AND p.kind = %s"
     )
@@ -221,12 +234,8 @@ def participation_rows(period: Period) -> QuerySet[Any]:
     )
 
 
-def task_rows(period: Period) -> QuerySet[Any]:
-    return (
-        period_tasks(period).order_by()
-        .values(tid=F("id"), dept=F("department_id"), tstatus=F("status"))
-        .annotate(due=_due_cases(period)["due"])
-    )
+def task_rows(period: Period) -> RawRows:
+    return RawRows(*_period_tasks_sql(period))
 
 
 @contextlib.contextmanager
@@ -346,7 +355,7 @@ def _dashboard(*, period: Period, today: dt.date) -> Dashboard:
     clock = Clock.on(today)
     part = _sum_by(participation_rows(period), ["dept"], {**STAGE_SQL}, clock)
     res = _sum_by(result_rows(period), ["dept"], RESULT_SQL, clock)
-    per_task = _sum_by(task_rows(period).annotate(tscope=F("scope")), ["tid", "dept"], {
+    per_task = _sum_by(task_rows(period), ["tid", "dept"], {
         **TASK_SQL, "launched": STAGE_SQL["launched"], "joint": STAGE_SQL["joint"]}, clock)
     flags: dict[int, dict[str, int]] = defaultdict(lambda: {"red": 0, "yellow": 0})
     for r in per_task:
@@ -379,7 +388,7 @@ def _dashboard(*, period: Period, today: dt.date) -> Dashboard:
     return Dashboard(
         period=period, clock=clock, departments=rows, totals=totals, cards=cards(period=period, clock=clock, carded=carded),
         joint_visits=doors["joint_visits"], visits_saved=doors["saved"], visits=doors["visits"],
-        repeat_entities=repeat_entity_count(period), inspectors=load["inspectors"], load_max=load["max"],
+        repeat_entities=doors["repeat"], inspectors=load["inspectors"], load_max=load["max"],
         load_avg=load["avg"], top_inspectors=load["top"], launched_tasks=sum(r["launched"] for r in per_task),
         joint_tasks=sum(r["joint"] for r in per_task),
     )
@@ -405,30 +414,29 @@ def chief_visits_by_department(period: Period) -> dict[int, tuple[int, int]]:
 
 
 # --- One door, repeats, inspector load ----------------------------------------------------------
-def joint_visit_rows(period: Period) -> QuerySet[Any]:
-    """Per visit: how many task-and-department inspections it carried (one door for all)."""
-    return (
-        Result.objects.filter(task__in=period_tasks(period)).order_by()
-        .values(vid=F("visit_id"))
-        .annotate(inspections=Concat(Cast("task_id", CharField()), Value("-"), Cast("department_id", CharField()),
-                                     output_field=CharField()))
-    )
-
-
 def _joint_visits_sql(period: Period) -> tuple[str, list[Any]]:
-    sql, params = joint_visit_rows(period).query.sql_with_params()
-    return f"SELECT vid, COUNT(DISTINCT inspections) AS n FROM ({sql}) t GROUP BY vid", list(params)  # noqa: S608
+    """Per visit (and its entity): how many task-and-department inspections it carried."""
+    tasks_sql, params = period_tasks(period).order_by().values("id").query.sql_with_params()
+    result = connection.ops.quote_name(Result._meta.db_table)
+    sql = (
+        "SELECT visit_id AS vid, MIN(ent) AS ent, COUNT(*) AS n FROM ("  # noqa: S608
+        f"SELECT r.visit_id, MIN(r.entity_id) AS ent FROM {result} r WHERE r.task_id IN ({tasks_sql}) "
+        "GROUP BY r.visit_id, r.task_id, r.department_id) vt GROUP BY visit_id"
+    )
+    return sql, list(params)
 
 
 def one_door(period: Period) -> dict[str, int]:
-    """Visits saved: each visit that carried n inspections (task × department) spared n − 1 doors."""
+    """Visits saved: each visit that carried n inspections (task × department) spared n − 1 doors.
+    In the same pass: entities that went through more than one door (repeat visits)."""
     sql, params = _joint_visits_sql(period)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*), SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END), SUM(n - 1) FROM ({sql}) v", params  # noqa: S608
+            f"WITH v AS ({sql}) SELECT COUNT(*), SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END), SUM(n - 1), "  # noqa: S608
+            "(SELECT COUNT(*) FROM (SELECT ent FROM v GROUP BY ent HAVING COUNT(*) > 1) e) FROM v", params,
         )
-        visits, joint, saved = cursor.fetchone()
-    return {"visits": visits or 0, "joint_visits": joint or 0, "saved": saved or 0}
+        visits, joint, saved, repeat = cursor.fetchone()
+    return {"visits": visits or 0, "joint_visits": joint or 0, "saved": saved or 0, "repeat": repeat or 0}
 
 
 def joint_visit_list(period: Period) -> list[tuple[int, int]]:
@@ -459,7 +467,8 @@ def inspector_rows(period: Period) -> QuerySet[Any]:
     visits = VisitTask.objects.filter(task__in=period_tasks(period)).values("visit_id")
     return (
         TeamMember.objects.filter(inspector__isnull=False, visit_id__in=visits).order_by()
-        .values("inspector_id").annotate(load=Count("visit_id", distinct=True))
+        # one row per visit and inspector (team_member_once), so a plain count is a count of visits
+        .values("inspector_id").annotate(load=Count("id"))
     )
 
 

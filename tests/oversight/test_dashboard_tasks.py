@@ -8,6 +8,7 @@ from agencies.models import Role
 from core.models import FeedItem, OutboxItem
 from oversight import dashboard_reminders as reminders
 from oversight import tasks
+from tests.conftest import wait_for
 from tests.entities.factories import member
 from tests.oversight.dashboard_data import TODAY, build
 
@@ -48,7 +49,9 @@ def test_the_weekly_digest_goes_to_the_office_once_a_week(world) -> None:
     assert reminders.weekly_digest_send(today=TODAY) == 0
 
 
-def test_beat_tasks_only_ask_the_outbox_and_a_second_run_adds_nothing(world, monkeypatch, django_capture_on_commit_callbacks) -> None:
+def test_beat_tasks_only_ask_the_outbox_and_a_second_run_adds_nothing(world, monkeypatch, settings,
+                                                                     django_capture_on_commit_callbacks) -> None:
+    settings.CELERY_TASK_ALWAYS_EAGER = True  # in-process here; the real worker has its own test below
     monkeypatch.setattr("oversight.tasks.timezone.localdate", lambda: TODAY)
     with django_capture_on_commit_callbacks(execute=True):
         first = tasks.daily_deadline_checks()
@@ -59,6 +62,17 @@ def test_beat_tasks_only_ask_the_outbox_and_a_second_run_adds_nothing(world, mon
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.daily_deadline_checks() == first
     assert OutboxItem.objects.filter(handler__startswith="oversight.").count() == 2
+
+
+@pytest.mark.celery_worker
+@pytest.mark.django_db(transaction=True)
+def test_a_real_worker_sends_the_days_reminders(cast, official_calendar, celery_worker) -> None:
+    build(cast)
+    member("a_liaison", cast.dept_a, Role.LIAISON)
+    item_id = tasks.daily_deadline_checks()  # today is later than every deadline of the constructed year
+    assert wait_for(lambda: OutboxItem.objects.get(pk=item_id).status == "done", timeout=60)
+    titles = _inbox("a_liaison")
+    assert any("【红牌】T2" in t for t in titles) and any("认领任务" in t for t in titles)
 
 
 def test_the_beat_schedule_names_both_tasks() -> None:
