@@ -37,6 +37,9 @@ if not SECRET_KEY:
     # A development secret: regenerated per process, never used in production.
     SECRET_KEY = "dev-" + secrets.token_urlsafe(48)
 
+# Rotation: the previous key(s), comma-separated, still accepted for signatures for a while.
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS")
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000")

@@ -72,6 +72,10 @@ def dispatch(item_id: int) -> bool:
     from config.celery import app
     from core.tasks import run_outbox_item
 
+    # Marked before the hand-over, committed on its own: a worker quick enough to pick the
+    # message up at once must not find the row locked by this bookkeeping (it would take the
+    # row for one another worker holds, and skip it).
+    _mark_queued(item_id, timezone.now())
     try:
         # A fresh connection per hand-over, to the broker named in settings now: a request
         # made while Redis is down fails fast here instead of hanging on a dead pool.
@@ -81,16 +85,19 @@ def dispatch(item_id: int) -> bool:
             run_outbox_item.apply_async(args=(item_id,), connection=conn, retry=False, ignore_result=True)  # type: ignore[call-arg]
     except Exception as exc:  # broker down: the row stays pending, nothing is lost
         log.warning("outbox item %s not queued (%s); the sweep will retry", item_id, exc)
+        _mark_queued(item_id, None)
         _tell_the_user()
         return False
-    try:
-        OutboxItem.objects.filter(pk=item_id).update(queued_at=timezone.now())
-    except DatabaseError as exc:
-        # The work was handed over and the caller's transaction is committed: the request must
-        # not fail now. Without the mark the sweep may hand it over again, which outbox_execute
-        # turns into a no-op (it finds the row done).
-        log.warning("outbox item %s queued but not marked (%s)", item_id, exc)
     return True
+
+
+def _mark_queued(item_id: int, at: Any) -> None:
+    try:
+        OutboxItem.objects.filter(pk=item_id, status=OutboxItem.Status.PENDING).update(queued_at=at)
+    except DatabaseError as exc:
+        # The caller's transaction is committed: the request must not fail on bookkeeping. An
+        # unmarked row may be handed over twice; outbox_execute makes the second a no-op.
+        log.warning("outbox item %s: queued_at not recorded (%s)", item_id, exc)
 
 
 def _tell_the_user() -> None:

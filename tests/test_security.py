@@ -209,3 +209,21 @@ def test_enrolment_is_for_office_and_admins_only(client, clerk, officer) -> None
     admin = person("dept_admin", DepartmentFactory(code="D"), Role.DEPT_ADMIN)
     client.force_login(admin)
     assert client.get("/accounts/otp/setup/").status_code == 200
+
+
+# --- Secret rotation (docs/operations.md) ------------------------------------------------------
+def test_rotating_the_secret_key_with_a_fallback_keeps_people_signed_in(client, clerk, officer, settings) -> None:
+    from django.test import Client
+
+    old = settings.SECRET_KEY
+    assert login(client, "clerk").status_code == 302
+    away = Client()
+    assert login(away, "lxb_he").status_code == 302
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "n" * 60, [old]
+    # Someone active during the fallback window stays signed in (their session moves to the new key) ...
+    assert client.get("/workspace/").status_code == 200
+    settings.SECRET_KEY_FALLBACKS = []
+    assert client.get("/workspace/").status_code == 200
+    # ... someone who was away until the fallback was removed signs in again.
+    response = away.get("/office/")
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")

@@ -217,13 +217,14 @@ class Rig:
     db_url: str
     kill_file: Path
     base: Path
+    media: Path
 
 
 DB_NAME = "ssj_faults"
 
 
 @pytest.fixture(scope="session")
-def rig(django_db_blocker) -> Iterator[Rig]:  # type: ignore[no-untyped-def]
+def rig() -> Iterator[Rig]:
     base = Path(tempfile.mkdtemp(prefix="ssj-faults-"))
     os.chmod(base, 0o777)
     if os.geteuid() == 0:
@@ -242,30 +243,12 @@ def rig(django_db_blocker) -> Iterator[Rig]:  # type: ignore[no-untyped-def]
     env.pop("TEST_DATABASE_NAME", None)
     subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
 
-    # The test process now speaks to the private services only (whatever the suite's database).
-    saved = connections.settings["default"]
-    connections["default"].close()
-    connections.settings["default"] = {
-        **saved, "ENGINE": "django.db.backends.postgresql", "NAME": DB_NAME, "USER": "postgres", "PASSWORD": "",
-        "HOST": "127.0.0.1", "PORT": str(pg.port), "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": True, "OPTIONS": {},
-    }
-    del connections["default"]
-    overrides = override_settings(
-        REDIS_URL=redis.url, CELERY_BROKER_URL=redis.url, CELERY_RESULT_BACKEND=redis.url,
-        CELERY_TASK_ALWAYS_EAGER=False, DRAW_KILL_ONCE_FILE="", OUTBOX_EAGER_RAISE=False, MEDIA_ROOT=media,
-    )
-    overrides.enable()
     worker = FaultWorker(env, base / "worker.log")
     try:
-        with django_db_blocker.unblock():
-            worker.start()
-            yield Rig(pg, redis, worker, db_url, kill_file, base)
+        worker.start()
+        yield Rig(pg, redis, worker, db_url, kill_file, base, media)
     finally:
         worker.stop()
-        overrides.disable()
-        connections["default"].close()
-        connections.settings["default"] = saved
-        del connections["default"]
         redis.stop()
         pg.stop("immediate")
         if os.environ.get("KEEP_FAULT_RIG"):
@@ -276,9 +259,28 @@ def rig(django_db_blocker) -> Iterator[Rig]:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def live(rig: Rig, django_db_blocker) -> Iterator[Rig]:  # type: ignore[no-untyped-def]
-    """Per test: the worker alive, the kill switch off, database access allowed (real commits)."""
+    """Per test: this process speaks to the private services only (the suite's database and Redis
+    are given back after the test), the worker is alive, the kill switch is off, and database
+    access is allowed with real commits."""
     rig.kill_file.unlink(missing_ok=True)
-    with django_db_blocker.unblock():
-        rig.worker.ensure_alive()
-        yield rig
+    saved = connections.settings["default"]
+    connections["default"].close()
+    connections.settings["default"] = {
+        **saved, "ENGINE": "django.db.backends.postgresql", "NAME": DB_NAME, "USER": "postgres", "PASSWORD": "",
+        "HOST": "127.0.0.1", "PORT": str(rig.pg.port), "CONN_MAX_AGE": 0, "CONN_HEALTH_CHECKS": True, "OPTIONS": {},
+    }
+    del connections["default"]
+    overrides = override_settings(
+        REDIS_URL=rig.redis.url, CELERY_BROKER_URL=rig.redis.url, CELERY_RESULT_BACKEND=rig.redis.url,
+        CELERY_TASK_ALWAYS_EAGER=False, DRAW_KILL_ONCE_FILE="", OUTBOX_EAGER_RAISE=False, MEDIA_ROOT=rig.media,
+    )
+    overrides.enable()
+    try:
+        with django_db_blocker.unblock():
+            rig.worker.ensure_alive()
+            yield rig
+    finally:
+        overrides.disable()
         connections["default"].close()
+        connections.settings["default"] = saved
+        del connections["default"]
