@@ -45,7 +45,9 @@ def max_bytes() -> int:
 
 def private_root() -> Path:
     root = Path(getattr(settings, "PRIVATE_MEDIA_ROOT", None) or Path(settings.BASE_DIR) / "var" / "private").resolve()
-    for served in (settings.STATIC_ROOT, settings.MEDIA_ROOT, *getattr(settings, "STATICFILES_DIRS", [])):
+    # STATICFILES_DIRS entries may be (prefix, directory) pairs.
+    extra = [d[1] if isinstance(d, tuple | list) else d for d in getattr(settings, "STATICFILES_DIRS", [])]
+    for served in (settings.STATIC_ROOT, settings.MEDIA_ROOT, *extra):
         if root.is_relative_to(Path(served).resolve()):
             raise ImproperlyConfigured("PRIVATE_MEDIA_ROOT must lie outside every directory a URL serves")
     return root
