@@ -15,6 +15,7 @@ from agencies.models import Role
 from oversight import dashboard as d
 from oversight import dashboard_lists as lists
 from oversight.dashboard_export import dashboard_workbook
+from oversight.letter_selectors import letters_summary
 
 READERS = (Role.OFFICE, Role.DISCIPLINE)
 
@@ -29,8 +30,9 @@ def _period(request: HttpRequest) -> tuple[d.Period, Any]:
 def dashboard(request: HttpRequest) -> HttpResponse:
     period, today = _period(request)
     board = d.dashboard(period=period, today=today)
+    letters = letters_summary(period_start=period.start, period_end=period.end, today=today)
     return render(request, "oversight/dashboard/index.html", {
-        "board": board, "stages": d.STAGES, "flags": d.RESULT_FLAGS, "chart": board.chart_data(),
+        "board": board, "letters_summary": letters, "stages": d.STAGES, "flags": d.RESULT_FLAGS, "chart": board.chart_data(),
         "choices": d.period_choices(today=today, current=period), "pq": f"period={period.key}", "period": period,
     })
 

@@ -9,9 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import tempfile
+from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -100,12 +103,14 @@ def _field_work_objects(scj: Any, staff: Any) -> dict[str, Any]:
         TeamMember,
         TrainingSession,
     )
+    from inspections.uploads import private_storage
     from oversight.models import LetterItem, MeetingIssue, ReminderLetter
 
     notice = _first(Notice.objects.filter(visit__tasks__department__code="GA").order_by("pk"))
     result = _first(Result.objects.filter(department=scj).order_by("pk"))
+    stored = private_storage().save("results/matrix.jpg", ContentFile(b"\xff\xd8\xff\xe0"))
     attachment = ResultAttachment.objects.create(
-        result=result, file="results/matrix.jpg", original_name="x.jpg", content_type="image/jpeg", size=1,
+        result=result, file=stored, original_name="x.jpg", content_type="image/jpeg", size=1,
         sha256_hex="0" * 64, uploaded_by=staff,
     )
     case = CaseItem.objects.create(
@@ -157,6 +162,7 @@ def _clients() -> dict[str, Client]:
 def walk(settings: Any, only: str = "") -> list[str]:
     """Differences between the site and the table, one line each."""
     settings.PUBLIC_RATE_LIMIT = ""
+    settings.PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="matrix-"))
     call_command("seed_demo", stdout=io.StringIO())
     objects = _objects()
     clients = _clients()

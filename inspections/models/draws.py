@@ -22,6 +22,7 @@ class TaskCommitment(models.Model):
     commitment_hex = models.CharField(_("承诺值 H^n(secret)"), max_length=64)
     # Revealed one iteration at a time, as the one-time code of each draw; never shown whole.
     secret_hex = models.CharField(_("秘密值"), max_length=64)
+    AUDIT_MASKED = frozenset({"secret_hex"})  # the trail keeps a digest; the secret never leaves this row
     next_iteration = models.PositiveIntegerField(_("下一次迭代"), default=1)
     created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
 

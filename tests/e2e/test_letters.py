@@ -79,6 +79,10 @@ def test_office_sends_a_letter_with_two_items_and_the_liaison_answers_both(page,
     panel = page.locator("#letters-panel")
     assert panel.locator("[data-count=answered]").inner_text() == "1"
     shot(page, "letters-office-list-answered")
+    page.goto(f"{district.url}/oversight/")  # the dashboard shows it too
+    on_board = page.locator(f"#letters-panel tr[data-department='{letter.department_id}']")
+    assert on_board.locator("[data-count=answered]").inner_text() == "1"
+    shot(page, "letters-dashboard-answered")
     letter.refresh_from_db()
     assert letter.status == LetterStatus.ANSWERED
     page.emulate_media(media="print")

@@ -54,6 +54,16 @@ def test_an_announcement_is_recorded_and_published_before_any_randomness(ready_t
     assert [s["kind"] for s in record.payload["announcement"]["sources"]] == ["lottery", "lottery"]
 
 
+def test_the_commitment_secret_never_enters_the_audit_trail(ready_task) -> None:
+    from core.models import AuditEntry
+
+    task, user = ready_task
+    draw_announce(task=task, user=user)
+    chain = TaskCommitment.objects.get(task=task)
+    trail = [str(e.changes) for e in AuditEntry.objects.filter(object_type="inspections.taskcommitment")]
+    assert trail and not any(chain.secret_hex in t for t in trail)
+
+
 def test_the_selection_follows_from_the_stored_randomness_and_verifies(ready_task, django_capture_on_commit_callbacks) -> None:
     task, user = ready_task
     draw = _run(draw_announce(task=task, user=user), user, django_capture_on_commit_callbacks)
