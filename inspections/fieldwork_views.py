@@ -19,9 +19,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
-from agencies.models import Department
+from agencies.decorators import role_required
+from agencies.models import DEPARTMENT_ROLES, OVERSIGHT_ROLES, Department
 from agencies.selectors import department_ids, sees_all_departments
 from inspections import fieldwork_services as svc
 from inspections import notices
@@ -75,6 +76,7 @@ def _form_errors(request: HttpRequest, form: Any) -> None:
 
 
 # --- Visits and teams ----------------------------------------------------------------------------
+@require_safe
 def task_visits(request: HttpRequest, task_id: int) -> HttpResponse:
     task = access_task(user=request.user, pk=task_id)
     after = request.GET.get("after", "")
@@ -88,6 +90,7 @@ def _notice_or_none(visit: Visit) -> Notice | None:
     return Notice.objects.filter(visit=visit).select_related("issued_by").first()
 
 
+@require_safe
 def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     visit = access_visit(user=request.user, pk=pk)
     departments = Department.objects.filter(pk__in=visit_department_ids(visit)).order_by("code")
@@ -155,6 +158,7 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("fieldwork:visit", member.visit_id)
 
 
+@require_safe
 def visit_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     """联合总表: one sheet for the leader, every department's items and people at this door."""
     visit = access_visit(user=request.user, pk=pk)
@@ -216,6 +220,7 @@ def notice_date(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("fieldwork:visit", pk)
 
 
+@require_safe
 def notice_view(request: HttpRequest, pk: int) -> HttpResponse:
     notice = _staff_notice(request, pk)
     content = notices.notice_content(notice=notice)
@@ -232,6 +237,7 @@ def _pdf(content: notices.NoticeContent) -> HttpResponse:
     return response
 
 
+@require_safe
 def notice_pdf(request: HttpRequest, pk: int) -> HttpResponse:
     return _pdf(notices.notice_content(notice=_staff_notice(request, pk)))
 
@@ -313,6 +319,7 @@ def public_avoidance(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_not_required
 @_limited
+@require_safe
 def public_notice_pdf(request: HttpRequest, token: str) -> HttpResponse:
     return _pdf(notices.notice_content(notice=_public_notice(request, token)))
 
@@ -322,6 +329,7 @@ def _my_tasks(request: HttpRequest) -> Any:
     return task_list_for_user(user=request.user).exclude(status__in=["draft", "published", "claimed", "ready"])
 
 
+@role_required(*DEPARTMENT_ROLES, *OVERSIGHT_ROLES)
 def training_list(request: HttpRequest) -> HttpResponse:
     mine = department_ids(request.user, roles=WRITER_ROLES)
     form = TrainingForm(_posted(request), tasks=_my_tasks(request))
@@ -395,6 +403,8 @@ def task_feedback(request: HttpRequest, task_id: int) -> HttpResponse:
     return render(request, "inspections/fieldwork/task_feedback.html", {"task": task, "rows": rows, "form": form if mine else None})
 
 
+@require_safe
+@role_required(*DEPARTMENT_ROLES, *OVERSIGHT_ROLES)
 def feedback_summary(request: HttpRequest) -> HttpResponse:
     try:
         year = int(request.GET.get("year") or timezone.localdate().year)

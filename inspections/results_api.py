@@ -12,13 +12,15 @@ from typing import Any
 from django.db.models import Q
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
-from rest_framework import mixins, serializers, status, viewsets
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import NotFound
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from agencies.models import Department
+from agencies.models import DEPARTMENT_ROLES, OVERSIGHT_ROLES, Department
+from agencies.selectors import has_role
 from inspections import uploads
 from inspections.models import (
     Method,
@@ -131,9 +133,21 @@ class SlotSerializer(serializers.Serializer):
                  "status": getattr(results.get(ti.item_id), "status", "")} for ti in rows]
 
 
+class DepartmentPeople(permissions.BasePermission):
+    """Results are the departments' work, read also by oversight: anyone else gets 404 before
+    validation (an assessor or a superior has no slots and no results)."""
+
+    def has_permission(self, request: Any, view: Any) -> bool:
+        readers = DEPARTMENT_ROLES | (OVERSIGHT_ROLES if request.method in ("GET", "HEAD", "OPTIONS") else set())
+        if has_role(request.user, *readers):
+            return True
+        raise NotFound
+
+
 class ResultSlotViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
     """The caller's worklist: the visits and tasks they were drawn for or are a team member of."""
 
+    permission_classes = [permissions.IsAuthenticated, DepartmentPeople]
     serializer_class = SlotSerializer
     queryset = VisitTask.objects.none()
     pagination_class = None
@@ -150,6 +164,7 @@ class ResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
     """Results the caller may read (their department's, or their own entries); ``?status=submitted``
     is a section chief's review queue. Saving, submitting, uploading and reviewing are actions."""
 
+    permission_classes = [permissions.IsAuthenticated, DepartmentPeople]
     serializer_class = ResultSerializer
     queryset = Result.objects.none()
     parser_classes = [JSONParser, FormParser, MultiPartParser]

@@ -20,7 +20,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from agencies.models import Department, Role
+from agencies.decorators import role_required
+from agencies.models import DEPARTMENT_ROLES, OVERSIGHT_ROLES, Department, Role
 from agencies.selectors import department_ids, sees_all_departments
 from inspections import results_export, uploads
 from inspections.models import CaseItem, FollowUp, InspectionItem, InspectionRecord, Result, Task, TaskItem
@@ -79,6 +80,7 @@ def _staff_departments(request: HttpRequest) -> QuerySet[Department]:
 
 # --- Entry -------------------------------------------------------------------------------------
 @require_GET
+@role_required(*DEPARTMENT_ROLES)
 def worklist(request: HttpRequest) -> HttpResponse:
     slots = list(entry_slots(user=request.user)[:LIST_LIMIT])
     mine = Result.objects.filter(entered_by_id=request.user.pk).values_list("visit_id", "task_id", "status")
@@ -259,6 +261,7 @@ def follow_up_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@role_required(*DEPARTMENT_ROLES, *OVERSIGHT_ROLES)
 def follow_up_list(request: HttpRequest) -> HttpResponse:
     mine = readable_result_departments(request.user)
     qs = FollowUp.objects.select_related("result", "result__entity", "result__department", "referred_to")

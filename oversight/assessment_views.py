@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_safe
 
 from agencies.decorators import role_required
 from agencies.models import Role
@@ -40,6 +41,7 @@ def _compute(period: Period) -> Any:
 
 
 @role_required(*READERS)
+@require_safe
 def assessment(request: HttpRequest) -> HttpResponse:
     period = _period(request)
     result = _compute(period)
@@ -51,6 +53,7 @@ def assessment(request: HttpRequest) -> HttpResponse:
 
 
 @role_required(*READERS)
+@require_safe
 def assessment_report(request: HttpRequest, fmt: str) -> HttpResponse:
     period = _period(request)
     title = _("%(label)s 双随机、一公开监管工作考核报告") % {"label": period.label}

@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from agencies.decorators import role_required
 from agencies.models import DEPARTMENT_ROLES, Department, Role
@@ -53,6 +53,7 @@ def _letter_reader(user: Any) -> None:
 
 
 # --- Letters ------------------------------------------------------------------------------------
+@require_safe
 def letter_list(request: HttpRequest) -> HttpResponse:
     _letter_reader(request.user)
     status = request.GET.get("status", "")
@@ -107,6 +108,7 @@ def _letter_form(request: HttpRequest, pk: int | None) -> HttpResponse:
     return render(request, "oversight/letters/form.html", {"form": form, "letter": letter})
 
 
+@require_safe
 def letter_detail(request: HttpRequest, pk: int) -> HttpResponse:
     letter = access_letter(user=request.user, pk=pk)
     today = timezone.localdate()
@@ -168,6 +170,7 @@ def letter_answer(request: HttpRequest, pk: int, item_pk: int) -> HttpResponse:
     return redirect("oversight:letter", pk=pk)
 
 
+@require_safe
 def letter_download(request: HttpRequest, pk: int) -> HttpResponse:
     letter = access_letter(user=request.user, pk=pk)
     response = HttpResponse(letter_pdf(letter), content_type="application/pdf")
@@ -181,6 +184,7 @@ def _issue_reader(user: Any) -> None:
         raise Http404
 
 
+@require_safe
 def issue_list(request: HttpRequest) -> HttpResponse:
     _issue_reader(request.user)
     status = request.GET.get("status", "")
@@ -204,6 +208,7 @@ def issue_create(request: HttpRequest) -> HttpResponse:
     return render(request, "oversight/letters/issue_form.html", {"form": form})
 
 
+@require_safe
 def issue_detail(request: HttpRequest, pk: int) -> HttpResponse:
     issue = access_issue(user=request.user, pk=pk)
     may_comment = is_office(request.user) or bool(
@@ -257,6 +262,7 @@ def issue_close(request: HttpRequest, pk: int) -> HttpResponse:
 
 # --- Discipline: every change to a draw, with its reason ----------------------------------------
 @role_required(Role.DISCIPLINE, Role.OFFICE)
+@require_safe
 def discipline_changes(request: HttpRequest) -> HttpResponse:
     return render(request, "oversight/letters/discipline_changes.html", {
         **selectors.draw_changes(), "is_discipline": has_role(request.user, Role.DISCIPLINE),
