@@ -130,8 +130,11 @@ def test_the_public_page_lists_the_heads(client) -> None:
 
 # --- Draw records ---------------------------------------------------------------------------
 @pytest.fixture
-def demo(db):  # type: ignore[no-untyped-def]
-    call_command("seed_demo")
+def demo(db, settings, django_capture_on_commit_callbacks):  # type: ignore[no-untyped-def]
+    # As `make demo` leaves it: the background work (evidence bundles, publications) done.
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("seed_demo")
 
 
 def test_the_demo_draw_records_match_the_chain(demo) -> None:
