@@ -6,6 +6,7 @@ sees nothing."""
 import datetime as dt
 
 import pytest
+from django.urls import reverse
 
 from agencies.models import Department, Role
 from core.models import FeedItem
@@ -70,6 +71,7 @@ def test_discipline_reads_only(client, world) -> None:
     session = guidance_create(user=w["office"], title="现场指导", kind="onsite", held_on=dt.date(2026, 11, 2),
                               place="甲局", departments=[w["cast"].dept_a])
     client.force_login(w["discipline"])
+    assert 'href="/oversight/guidance/"' in client.get(reverse("agencies:discipline")).content.decode()
     assert "现场指导" in client.get("/oversight/guidance/").content.decode()
     assert client.get(f"/oversight/guidance/{session.pk}/").status_code == 200
     assert client.get("/oversight/guidance/new/").status_code == 404
