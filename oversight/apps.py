@@ -8,4 +8,4 @@ class OversightConfig(AppConfig):
 
     def ready(self) -> None:
         # Modules outside the autodiscovered names (tasks, demo): the letters' beat task and demo step.
-        from oversight import letter_demo, letter_tasks  # noqa: F401
+        from oversight import guidance_demo, letter_demo, letter_tasks  # noqa: F401

@@ -260,3 +260,52 @@ class AssessmentWeight(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kpi}: {self.weight}"
+
+
+# --- Guidance and training for departments ------------------------------------------------------
+class GuidanceKind(models.TextChoices):
+    ONSITE = "onsite", _("现场指导")
+    TRAINING = "training", _("业务培训")
+
+
+class GuidanceSession(models.Model):
+    """The office's on-site guidance or training given to departments (not to entities)."""
+
+    title = models.CharField(_("标题"), max_length=200)
+    kind = models.CharField(_("形式"), max_length=12, choices=GuidanceKind.choices, default=GuidanceKind.TRAINING)
+    held_on = models.DateField(_("日期"))
+    place = models.CharField(_("地点"), max_length=200)
+    topic = models.TextField(_("内容"), blank=True)
+    departments = models.ManyToManyField("agencies.Department", verbose_name=_("参加部门"), related_name="guidance_sessions")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("登记人"), on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("指导培训")
+        verbose_name_plural = _("指导培训")
+        ordering = ["-held_on", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=["onsite", "training"]), name="guidance_kind_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class GuidanceAttendance(models.Model):
+    """One person of an invited department who attended the session."""
+
+    session = models.ForeignKey(GuidanceSession, verbose_name=_("指导培训"), on_delete=models.CASCADE, related_name="attendances")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("参加人员"), on_delete=models.PROTECT, related_name="+")
+    department = models.ForeignKey("agencies.Department", verbose_name=_("部门"), on_delete=models.PROTECT, related_name="+")
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("记录人"), on_delete=models.PROTECT, related_name="+")
+    recorded_at = models.DateTimeField(_("记录时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("出勤")
+        verbose_name_plural = _("出勤")
+        ordering = ["session", "department", "user"]
+        constraints = [models.UniqueConstraint(fields=["session", "user"], name="guidance_attendance_once")]
+
+    def __str__(self) -> str:
+        return f"{self.session_id} · {self.user_id}"

@@ -121,6 +121,7 @@ ARGS: dict[str, dict[str, str]] = {
     "oversight:letter_answer": {"pk": "letter", "item_pk": "letter_item"}, "oversight:letter_pdf": {"pk": "letter"},
     "oversight:issue": {"pk": "issue"}, "oversight:issue_comment": {"pk": "issue"},
     "oversight:issue_resolve": {"pk": "issue"}, "oversight:issue_close": {"pk": "issue"},
+    "oversight:guidance_session": {"pk": "guidance"}, "oversight:guidance_attendance": {"pk": "guidance"},
     "oversight:assessment_report": {"fmt": "xlsx"},
 }
 
@@ -299,6 +300,10 @@ TABLE: dict[str, R] = {
     "oversight:issue_comment": R((), SCJ | GA | {'office'}),
     "oversight:issue_resolve": R((), {'office'}),
     "oversight:issue_close": R((), {'office'}),
+    "oversight:guidance": R(DEPARTMENTS | OVERSIGHT, ()),
+    "oversight:guidance_create": R({'office'}, {'office'}),
+    "oversight:guidance_session": R(SCJ | GA | OVERSIGHT, ()),
+    "oversight:guidance_attendance": R((), {'office'}),
     "oversight:discipline_changes": R(OVERSIGHT, ()),
     "oversight:assessment": R(OVERSIGHT | {'assessor'}, ()),
     "oversight:assessment_weights": R(OVERSIGHT | {'assessor'}, {'office'}),

@@ -104,7 +104,7 @@ def _field_work_objects(scj: Any, staff: Any) -> dict[str, Any]:
         TrainingSession,
     )
     from inspections.uploads import private_storage
-    from oversight.models import LetterItem, MeetingIssue, ReminderLetter
+    from oversight.models import GuidanceSession, LetterItem, MeetingIssue, ReminderLetter
 
     notice = _first(Notice.objects.filter(visit__tasks__department__code="GA").order_by("pk"))
     result = _first(Result.objects.filter(department=scj).order_by("pk"))
@@ -129,6 +129,7 @@ def _field_work_objects(scj: Any, staff: Any) -> dict[str, Any]:
         "follow_up": FollowUp.objects.create(result=result, measure="1", created_by=staff).pk,
         "letter": letter.pk, "letter_item": _first(LetterItem.objects.filter(letter=letter)).pk,
         "issue": _first(MeetingIssue.objects.order_by("pk")).pk,
+        "guidance": _first(GuidanceSession.objects.order_by("pk")).pk,
     }
 
 
