@@ -6,6 +6,8 @@ match the schema."""
 import pytest
 import schemathesis
 from django.conf import settings as django_settings
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string
 from hypothesis import HealthCheck, Phase, settings
 from schemathesis.checks import not_a_server_error
@@ -20,6 +22,17 @@ pytestmark = pytest.mark.django_db
 
 # Loaded at collection: drf-spectacular builds the schema without touching the database.
 schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+
+
+@pytest.fixture(autouse=True)
+def _keep_the_test_connection():
+    """The WSGI app is called directly, not through the test client: like the client, keep Django
+    from closing the test's database connection (and its transaction) at the end of each request."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 def _headers(role, cast, client, settings) -> dict[str, str]:
