@@ -9,6 +9,7 @@ from agencies import selectors, services
 from agencies.models import Department, Section
 from agencies.permissions import access_department, access_section
 from agencies.serializers import DepartmentSerializer, MeSerializer, SectionSerializer
+from core.api import PK_REGEX
 
 
 class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -21,6 +22,9 @@ class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.department_list_for_user(user=self.request.user).order_by("code")
 
+    # Digits only, so a non-numeric or absurdly long id is a 404 from the router, not a 500 from int().
+    lookup_value_regex = PK_REGEX
+
     def get_object(self) -> Department:
         return access_department(user=self.request.user, pk=int(self.kwargs["pk"]))
 
@@ -30,6 +34,9 @@ class SectionViewSet(mixins.RetrieveModelMixin, mixins.UpdateModelMixin, viewset
 
     serializer_class = SectionSerializer
     queryset = Section.objects.none()
+
+    # Digits only, so a non-numeric or absurdly long id is a 404 from the router, not a 500 from int().
+    lookup_value_regex = PK_REGEX
 
     def get_object(self) -> Section:
         write = self.request.method not in ("GET", "HEAD", "OPTIONS")

@@ -18,6 +18,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agencies.models import Department
+from core.api import PK_REGEX
 from inspections import selectors, services
 from inspections.models import AnnualPlan, Campaign, InspectionItem, Task
 from inspections.permissions import (
@@ -86,6 +87,9 @@ class ItemViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.item_list_for_user(user=self.request.user).prefetch_related("required_fields")
 
+    # Digits only, so a non-numeric or absurdly long id is a 404 from the router, not a 500 from int().
+    lookup_value_regex = PK_REGEX
+
     def get_object(self) -> InspectionItem:
         write = self.request.method not in SAFE
         return access_item(user=self.request.user, pk=int(self.kwargs["pk"]), write=write)
@@ -128,6 +132,9 @@ class PlanViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.plan_list_for_user(user=self.request.user).prefetch_related("batches__items", "batches__participants")
+
+    # Digits only, so a non-numeric or absurdly long id is a 404 from the router, not a 500 from int().
+    lookup_value_regex = PK_REGEX
 
     def get_object(self) -> AnnualPlan:
         write = self.request.method not in SAFE
@@ -184,6 +191,9 @@ class CampaignViewSet(viewsets.ReadOnlyModelViewSet):
     def get_queryset(self):  # type: ignore[no-untyped-def]
         return selectors.campaign_list_for_user(user=self.request.user)
 
+    # Digits only, so a non-numeric or absurdly long id is a 404 from the router, not a 500 from int().
+    lookup_value_regex = PK_REGEX
+
     def get_object(self) -> Campaign:
         return access_campaign(user=self.request.user, pk=int(self.kwargs["pk"]))
 
@@ -201,6 +211,9 @@ class TaskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def get_queryset(self):  # type: ignore[no-untyped-def]
         qs = selectors.task_list_for_user(user=self.request.user, status=self.request.query_params.get("status", ""))
         return qs.prefetch_related("participants__department", "task_items", "transitions")
+
+    # Digits only, so a non-numeric or absurdly long id is a 404 from the router, not a 500 from int().
+    lookup_value_regex = PK_REGEX
 
     def get_object(self) -> Task:
         return access_task(user=self.request.user, pk=int(self.kwargs["pk"]))

@@ -21,6 +21,7 @@ from rest_framework.response import Response
 
 from agencies.models import DEPARTMENT_ROLES, OVERSIGHT_ROLES, Department
 from agencies.selectors import has_role
+from core.api import PK_REGEX
 from inspections import uploads
 from inspections.models import (
     Method,
@@ -176,6 +177,9 @@ class ResultViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.G
             qs = qs.filter(Q(department_id__in=departments) | Q(entered_by_id=self.request.user.pk))
         wanted = self.request.query_params.get("status", "")
         return qs.filter(status=wanted) if wanted in Result.Status.values else qs
+
+    # Digits only, so a non-numeric or absurdly long id is a 404 from the router, not a 500 from int().
+    lookup_value_regex = PK_REGEX
 
     def get_object(self) -> Result:
         return access_result(user=self.request.user, pk=int(self.kwargs["pk"]))
