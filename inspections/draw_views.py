@@ -92,7 +92,7 @@ def _refusal(exc: Exception) -> str:
 
 def _private_keys(draw: Draw) -> dict[str, str]:
     def compute() -> dict[str, str]:
-        return {s["key"]: s["private_key"] for s in drawing.frame_header(draw.frame.blob)["strata"] if s.get("private_key")}
+        return {s["key"]: s["private_key"] for s in drawing.frame_header(drawing.stored_frame_blob(draw))["strata"] if s.get("private_key")}
 
     return cast(dict[str, str], cache.get_or_set(f"draws:private-keys:{draw.pk}:{draw.frame_hash_hex}", compute, 86400))
 

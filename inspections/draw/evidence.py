@@ -132,8 +132,10 @@ def randomness_json(sources: Sequence[Mapping[str, Any]]) -> Json:
     return {"sources": items, "ikm_utf8": encode_ikm(values)}
 
 
-def frame_to_json(frame: Frame | MatchingFrame) -> Json:
-    """The bundle's "frame" object (full, staff form)."""
+def frame_to_json(frame: Frame | MatchingFrame, *, labels: bool = True) -> Json:
+    """The bundle's "frame" object (full, staff form). ``labels=False`` leaves an entity frame's
+    labels out (``None``): the stored form writes them apart, and two million of them would
+    otherwise become Python strings only to be thrown away."""
     if isinstance(frame, MatchingFrame):
         return _matching_frame_to_json(frame)
     return {
@@ -145,7 +147,7 @@ def frame_to_json(frame: Frame | MatchingFrame) -> Json:
                 "key": s.key,
                 "size": s.size,
                 "quota": s.quota,
-                "labels": list(s.labels),
+                "labels": list(s.labels) if labels else None,
                 "members_hash_hex": s.members_hash.hex(),
                 "ratio": format_ratio(s.ratio) if s.ratio is not None else None,
                 "private_key": s.private_key,

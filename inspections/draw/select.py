@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from itertools import compress
 from math import isqrt
 
+from . import accel
 from .commitment import draw_keys
 from .encoding import USCC_ALPHABET, USCC_LENGTH
 from .errors import DrawError, LabelError, MissingDependencyError
@@ -69,6 +70,11 @@ def _packed_blocks(labels: Sequence[str]) -> bytes:
     if not labels:
         return b""
     if isinstance(labels, PackedLabels):
+        if accel.available():
+            blocks = accel.uscc_blocks(labels.data, len(labels), USCC_ALPHABET, _B64_ALPHABET)
+            if blocks is None:
+                raise LabelError("ssj-draw/1 orders canonical USCCs only (18 characters of 0-9, A-Z)")
+            return blocks
         packed = labels.joined(_PAD_BYTES) + _PAD_BYTES
         return _decode_packed(packed, len(labels))
     if set(map(len, labels)) - {USCC_LENGTH}:
@@ -147,6 +153,13 @@ def _lowest(
     n = len(labels)
     if k <= 0 or n == 0:
         return []
+    keep = k + 10 * isqrt(k) + 64
+    threshold = (keep << 64) // n if keep < n else 1 << 64
+    if accel.available():
+        candidates: Sequence[int] = accel.indices_below(data, stride, threshold)
+        if len(candidates) < k:
+            candidates = range(n)
+        return sorted((data[stride * i : stride * i + width], labels[i]) for i in candidates)[:k]
     heads = array("Q")
     if heads.itemsize != 8:  # pragma: no cover - every supported platform has 8-byte 'Q'
         raise DrawError("this platform lacks 64-bit unsigned arrays")
@@ -154,9 +167,7 @@ def _lowest(
     if sys.byteorder == "little":
         heads.byteswap()
     heads = heads[:: stride // 8]
-    keep = k + 10 * isqrt(k) + 64
-    threshold = (keep << 64) // n if keep < n else 1 << 64
-    candidates: Sequence[int] = list(compress(range(n), map(threshold.__gt__, heads)))
+    candidates = list(compress(range(n), map(threshold.__gt__, heads)))
     if len(candidates) < k:
         candidates = range(n)
     ranked = sorted((data[stride * i : stride * i + width], labels[i]) for i in candidates)

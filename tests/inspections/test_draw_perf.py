@@ -121,3 +121,35 @@ def test_packed_labels_give_the_same_frame_hash_and_selection_as_a_list() -> Non
     twice = engine.PackedLabels("\n".join([labels[0], labels[0]]).encode())
     with pytest.raises(engine.FrameError):
         engine.build_frame(task_code="T-4", strata={"s": twice}, method="fixed", quotas={"s": 1}, assume_canonical=True)
+
+
+@pytest.mark.parametrize("numpy", ["1", "0"])
+def test_numpy_and_pure_python_paths_give_the_same_blocks_order_and_selection(monkeypatch, numpy) -> None:
+    """The engine's optional numpy passes (inspections/draw/accel.py) against their pure-Python
+    twins: same AES inputs, same sortedness verdicts, same selections, same refusals."""
+    from inspections.draw import accel
+    from inspections.draw.select import _packed_blocks, uscc_block
+
+    monkeypatch.setenv("SSJ_DRAW_NO_NUMPY", "0" if numpy == "1" else "1")
+    assert accel.available() is (numpy == "1")
+    labels = synthetic_usccs(2500)
+    packed = engine.PackedLabels("\n".join(labels).encode())
+    blocks = _packed_blocks(packed)
+    assert blocks == b"".join(uscc_block(label) for label in labels) == _packed_blocks(labels)
+    frame = engine.build_frame(task_code="T-5", strata={"s": packed}, method="ratio_ceil", ratios={"*": "1/100"},
+                               assume_canonical=True)
+    assert frame.strata[0].labels is packed  # recognised as ascending without a step per label
+    selection = engine.run_entity_draw(frame, one_time_code=b"\x03" * 32, ikm="1.2./")
+    expected = sorted((engine.order_value(frame.algorithm, engine.draw_keys(one_time_code=b"\x03" * 32, ikm="1.2./").entities, u), u)
+                      for u in labels)[:25]
+    assert [(bytes.fromhex(s.order_hex), s.label) for s in selection.selected] == expected
+    swapped = labels[:10] + [labels[11], labels[10]] + labels[12:]
+    reordered = engine.build_frame(task_code="T-5", strata={"s": engine.PackedLabels("\n".join(swapped).encode())},
+                                   method="ratio_ceil", ratios={"*": "1/100"}, assume_canonical=True)
+    assert reordered.hash_hex == frame.hash_hex  # out of order: sorted, same frame
+    moved = ("\n".join(labels[:2])).replace("\n", "A", 1)[:-1] + "\n"  # a newline in the wrong place
+    with pytest.raises((engine.LabelError, engine.DrawError)):
+        _packed_blocks(engine.PackedLabels(moved.encode()))
+    with pytest.raises(engine.LabelError):
+        _packed_blocks(engine.PackedLabels(("\n".join(labels[:3])).replace("9", "a", 1).encode()))
+

@@ -192,3 +192,24 @@ def test_a_secret_tasks_list_stays_unpublished_until_the_inspection_starts(ready
     latest = PublicationRecord.objects.filter(kind="draw").order_by("-version").first()
     assert latest.payload["result"]["selected"]
     assert draw.selections.count() == len(latest.payload["result"]["selected"])
+
+
+def test_the_frozen_frame_is_stored_whole_and_chained_like_a_saved_row(ready_task) -> None:
+    """The frame row is written (and read) by binary COPY on PostgreSQL, the ORM elsewhere: it
+    reads back byte for byte, the per-type export gives the frame the announcement hashed, and
+    the audit chain holds the same snapshot a ``save()`` would have chained."""
+    from core.audit import snapshot
+    from core.bulk import read_blob
+    from core.models import AuditEntry
+    from inspections.drawing import frame_from_blob, stored_frame_blob
+    from inspections.models import DrawFrame
+
+    task, user = ready_task
+    draw = draw_announce(task=task, user=user)
+    row = DrawFrame.objects.get(draw=draw)
+    assert stored_frame_blob(draw) == bytes(row.blob) == read_blob(DrawFrame, row.pk, "blob")
+    assert frame_from_blob(row.blob, algorithm=draw.algorithm).hash_hex == draw.frame_hash_hex
+    chained = AuditEntry.objects.get(object_type="inspections.drawframe", object_id=str(row.pk), action="create")
+    assert chained.changes == snapshot(row) and chained.changes["blob"]["bytes"] == len(bytes(row.blob))
+    with pytest.raises(DrawFrame.DoesNotExist):
+        read_blob(DrawFrame, row.pk + 1000, "blob")

@@ -25,9 +25,11 @@ import random
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -58,6 +60,11 @@ class Command(PublicBench):
                             or "redis://127.0.0.1:6379/13")
         parser.add_argument("--seed-demo", action="store_true", help="migrate and seed the demo into an empty database")
         parser.add_argument("--seed", type=int, default=20261127)
+        parser.add_argument("--draw-database", default="", metavar="URL",
+                            help="then run the same load again while a Celery worker draws city-scale frames from "
+                                 "this database (a registry built by bench_draw) in the background")
+        parser.add_argument("--draw-redis-url", default="redis://127.0.0.1:6379/7",
+                            help="the broker of that background worker (a Redis database of its own)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
@@ -79,6 +86,8 @@ class Command(PublicBench):
         try:
             with self._server(env) as base:
                 result = self._run(wrk, base, urls, work)
+                if options["draw_database"]:
+                    result["with_background_draws"] = self._run_with_draws(wrk, base, urls, work)
         finally:
             shutil.rmtree(work, ignore_errors=True)
         result.update({
@@ -87,6 +96,48 @@ class Command(PublicBench):
             "load_average": [round(x, 2) for x in os.getloadavg()], "cpus": os.cpu_count(),
         })
         self.stdout.write(json.dumps(result, ensure_ascii=False))
+
+    def _run_with_draws(self, wrk: str, base: str, urls: list[tuple[str, str]], work: Path) -> dict[str, Any]:
+        """The same load while a Celery worker draws city-scale frames in the background.
+
+        The draws run on their own database (bench_draw's ten-million-entity registry) in the
+        same PostgreSQL server, on the same machine: they compete for the CPUs, memory, disk
+        and database server, which is what this measures. (Not the site's own database: its
+        staff registry search by name is a scan, and a ten-million-row registry beside the demo
+        would measure that instead.) bench_draw --background launches the draws one after
+        another, as staff would (frame frozen by the launching process, selection on the worker).
+        """
+        env = {**os.environ, "DATABASE_URL": self.opts["draw_database"], "REDIS_URL": self.opts["draw_redis_url"],
+               "LOG_LEVEL": "WARNING"}
+        subprocess.run(["redis-cli", "-u", self.opts["draw_redis_url"], "flushdb"], check=False, capture_output=True)  # noqa: S603, S607
+        log = (work / "worker.log").open("w")
+        worker = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "celery", "-A", "config", "worker", "-P", "solo", "-l", "info", "--without-gossip",
+             "--without-mingle", "-n", f"bench-load-{os.getpid()}@%h"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while "ready." not in (work / "worker.log").read_text():
+                if worker.poll() is not None or time.monotonic() > deadline:
+                    raise CommandError("the background Celery worker did not start: " + (work / "worker.log").read_text()[-1500:])
+                time.sleep(0.5)
+            drawer = subprocess.Popen(  # noqa: S603
+                [sys.executable, "manage.py", "bench_draw", "--background", str(self.opts["seconds"])],
+                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            )
+            time.sleep(1)  # the first frame is being frozen when the load starts
+            loaded = self._run(wrk, base, urls, work)
+            out, err = drawer.communicate(timeout=900)
+            if drawer.returncode != 0:
+                raise CommandError(f"the background draws failed: {err[-1500:]}")
+            self.stdout.write("  " + err.strip().replace("\n", "\n  "))
+            loaded.update(json.loads(out.strip().splitlines()[-1]))
+            return loaded
+        finally:
+            os.killpg(worker.pid, signal.SIGTERM)
+            worker.wait(30)
+            log.close()
 
     # --- data and sessions -------------------------------------------------------------------
     def _ensure_demo(self) -> None:
@@ -108,7 +159,7 @@ class Command(PublicBench):
 
         cookies = {}
         with override_settings(SECRET_KEY=secret, SECRET_KEY_FALLBACKS=[]):
-            for user in User.objects.filter(username__in=STAFF):
+            for user in User.objects.filter(username__in=STAFF) | User.objects.filter(inspector__isnull=False):
                 store = SessionStore()
                 store[SESSION_KEY] = str(user.pk)
                 store[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
@@ -138,12 +189,23 @@ class Command(PublicBench):
     def _staff_urls(self, cookies: dict[str, str]) -> list[tuple[str, str]]:
         from agencies.models import User
         from entities.models import Entity
-        from inspections.models import Task
+        from inspections.models import Task, TaskItem
+        from inspections.results_access import entry_slots, inspector_of
 
         urls: list[tuple[str, str]] = []
         entities = list(Entity.objects.order_by("?").values_list("uscc", "name")[:300])
         for username, cookie in cookies.items():
             user = User.objects.get(username=username)
+            slots = list(entry_slots(user=user)[:20])
+            if slots:  # an inspector: the phone worklist, then result entry per visit and item
+                urls.append((cookie, "/results/"))
+                for slot in slots:
+                    urls.append((cookie, f"/results/visits/{slot.visit_id}/tasks/{slot.task_id}/"))
+                    inspector = inspector_of(user)
+                    for item_id in TaskItem.objects.filter(task_id=slot.task_id, department_id=inspector.department_id).values_list("item_id", flat=True):
+                        urls.append((cookie, f"/results/visits/{slot.visit_id}/tasks/{slot.task_id}/items/{item_id}/"))
+            if username not in STAFF:
+                continue
             departments = list(user.memberships.values_list("department_id", flat=True))
             tasks = list(Task.objects.filter(participants__department_id__in=departments).distinct().values_list("pk", flat=True)[:40])
             tasks += list(Task.objects.filter(department_id__in=departments).values_list("pk", flat=True)[:40])

@@ -66,12 +66,18 @@ class Command(BaseCommand):
         parser.add_argument("--entities", type=int, default=10_000_000)
         parser.add_argument("--runs", type=int, default=3)
         parser.add_argument("--yes", action="store_true", help="allowed to replace the registry and bench data")
+        parser.add_argument("--background", type=int, default=0, metavar="SECONDS",
+                            help="keep drawing city-scale frames through the outbox and a Celery worker for "
+                                 "SECONDS (bench_load's background load); needs REDIS_URL and a worker")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if connection.vendor != "postgresql":
             raise CommandError("bench_draw needs PostgreSQL (DATABASE_URL)")
         from django.conf import settings
 
+        if options["background"]:
+            self._background(options["background"])
+            return
         if not settings.CELERY_TASK_ALWAYS_EAGER:
             raise CommandError("run without REDIS_URL: the bench measures the draw in-process")
         self._registry(options["entities"], options["yes"])
@@ -101,6 +107,39 @@ class Command(BaseCommand):
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "city_evidence_ms": med["city_evidence"], "district_evidence_ms": med["district_evidence"],
             "match_evidence_ms": med["match_evidence"], "loadavg": _load(),
+        }))
+
+    def _background(self, seconds: int) -> None:
+        """City-scale draws one after another, the way staff launch them: the frame is frozen
+        here, the selection runs on the Celery worker (through the outbox). One JSON line: how
+        many draws completed and how long each took from launch to stored selection."""
+        from django.conf import settings
+
+        if settings.CELERY_TASK_ALWAYS_EAGER:
+            raise CommandError("--background needs REDIS_URL and a running Celery worker")
+        if Entity.objects.count() < 1_000_000:
+            raise CommandError("--background needs a registry of at least a million entities (run bench_draw first)")
+        user, dept = self._clerk()
+        today = timezone.localdate()
+        times: list[int] = []
+        end = time.monotonic() + seconds
+        while time.monotonic() < end:
+            task = self._task(user, dept, CITY, f"background {len(times)}")
+            t0 = time.perf_counter()
+            draw = draw_announce(task=task, user=user, sources=[lottery_source("fc3d", today)])
+            draw_record_randomness(draw=draw, raw_values=["123"], user=user, today=today)
+            while True:
+                draw.refresh_from_db()
+                if draw.status == "done":
+                    break
+                if time.perf_counter() - t0 > 600:
+                    raise CommandError(f"draw {draw.pk} not done after 600 s: is a worker running?")
+                time.sleep(0.05)
+            times.append(_ms(time.perf_counter() - t0))
+            self.stderr.write(f"background draw {len(times)}: {times[-1]} ms, {draw.selected_count} selected; load {_load()}")
+        self.stdout.write(json.dumps({
+            "background_draws": len(times), "draw_ms": times,
+            "draw_median_ms": int(statistics.median(times)) if times else None,
         }))
 
     # --- setup ------------------------------------------------------------------------------
