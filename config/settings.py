@@ -290,6 +290,8 @@ PROJECT_NAME = _("双随机联合抽查平台")
 # snapshot (the draw records; bulk-written selections and matchings are checked by digest).
 AUDIT_SNAPSHOT_MODELS = [
     "inspections.draw", "inspections.drawframe", "inspections.drawevidence", "inspections.substitution",
+    # Written by save(), or by a conditional UPDATE that chains the new state right after.
+    "inspections.taskcommitment", "inspections.redrawrequest",
 ]
 # The chain head is published on the public site once a day (Asia/Shanghai) at this hour.
 AUDIT_HEAD_PUBLISH_HOUR = int(os.environ.get("AUDIT_HEAD_PUBLISH_HOUR", "23"))

@@ -243,10 +243,12 @@ def verify_records() -> RecordsReport:
       state is a chained snapshot. Each row must equal its last snapshot, and have one.
     * bulk digests (``core.audit_records``): rows written by COPY are chained as one row per
       batch with a digest; the digest is recomputed from the rows.
+    * logged states (``core.audit_records.STATE_LOGS``): a status moved by a conditional UPDATE
+      must equal the last chained state-change log row (a task and its transitions).
     """
     from django.conf import settings
 
-    from core.audit_records import verify_bulk_digests
+    from core.audit_records import verify_bulk_digests, verify_logged_states
 
     problems: list[str] = []
     labels = list(getattr(settings, "AUDIT_SNAPSHOT_MODELS", []))
@@ -269,7 +271,9 @@ def verify_records() -> RecordsReport:
                 problems.append(f"{label}:{object_id} was removed without a chained record")
     bulk_checked, bulk_problems = verify_bulk_digests()
     problems.extend(bulk_problems)
-    return RecordsReport(not problems, checked + bulk_checked, tuple(problems))
+    state_checked, state_problems = verify_logged_states()
+    problems.extend(state_problems)
+    return RecordsReport(not problems, checked + bulk_checked + state_checked, tuple(problems))
 
 
 # --- Published heads ----------------------------------------------------------------------------

@@ -28,7 +28,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.audit import audit_bulk
+from core.audit import audit_bulk, audit_record, snapshot
+from core.audit_records import visit_lines
 from core.bulk import bulk_insert, insert_with_blob, read_blob
 from core.outbox import outbox_enqueue
 from core.services import publication_write
@@ -278,6 +279,9 @@ def _announce(
     if iteration > chain.chain_length:
         raise DrawRefused(_("该任务的承诺链已用尽。"))
     TaskCommitment.objects.filter(pk=chain.pk).update(next_iteration=iteration + 1)
+    # An UPDATE fires no signal: chain the advanced state (the secret is masked by AUDIT_MASKED).
+    chain.refresh_from_db()
+    audit_record(action="update", object_type=chain._meta.label_lower, object_id=str(chain.pk), changes=snapshot(chain))
     now = timezone.now()
     announcement = engine.make_announcement(
         published_at=now.isoformat(), commitment=bytes.fromhex(chain.commitment_hex),
@@ -583,6 +587,7 @@ def join_visits(*, task: Task, usccs: list[str]) -> int:
     Visit.objects.bulk_create(new, batch_size=5000)
     visits = list(existing.values()) + list(Visit.objects.filter(entity_id__in=[v.entity_id for v in new], window_start=task.window_start, window_end=task.window_end))
     VisitTask.objects.bulk_create([VisitTask(visit=v, task=task) for v in visits], ignore_conflicts=True, batch_size=5000)
+    _chain_visits(task, joined=len(existing), opened=len(new))
     return len(existing)
 
 
@@ -609,7 +614,18 @@ def _join_visits_postgres(task: Task, usccs: list[str]) -> int:
             "INSERT INTO inspections_visittask (visit_id, task_id) SELECT unnest(%s::bigint[]), %s ON CONFLICT DO NOTHING",
             [ids, task.pk],
         )
+    _chain_visits(task, joined=len(existing), opened=len(new))
     return len(existing)
+
+
+def _chain_visits(task: Task, *, joined: int, opened: int) -> None:
+    """Visits are written in bulk (no signals): one chain row holds the digest of every visit the
+    task now has, so a visit moved, re-dated or removed in the database is found by verify_audit.
+    Each join restates the whole set; a redraw's removals before it are chained row by row."""
+    lines = visit_lines(task.pk)  # the recipe verify_audit recomputes, run on the rows just written
+    audit_bulk(action="visit_join", object_type="inspections.visittask", count=len(lines),
+               digest=hashlib.sha256("\n".join(lines).encode()).hexdigest(),
+               summary={"task_id": task.pk, "task": task.code, "joined": joined, "opened": opened})
 
 
 @statemachine.guard("record_entity_draw")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Role
 from agencies.selectors import department_ids, has_role, office_users, users_with_roles
+from core.audit import audit_record, snapshot
 from core.services import feed_post
 from inspections.drawing import DrawRefused, draw_redraw, may_approve_redraw
 from inspections.models import Draw, RedrawRequest
@@ -80,6 +81,9 @@ def redraw_request_decide(
                                sources=sources, server_entropy=server_entropy)
         RedrawRequest.objects.filter(pk=request.pk).update(new_draw=new_draw)
     request.refresh_from_db()
+    # The UPDATEs fire no signal: chain the decided state once (the UPDATE stays the race guard).
+    audit_record(action="update", object_type=request._meta.label_lower, object_id=str(request.pk),
+                 changes=snapshot(request))
     feed_post(
         recipients=[request.requested_by],
         title=(_("重新抽取申请已批准：%(code)s") if approve else _("重新抽取申请未获批准：%(code)s")) % {"code": request.draw.task.code},

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Role
 from agencies.selectors import users_with_roles
+from core.audit import audit_record, snapshot
 from core.outbox import outbox_enqueue
 from core.services import feed_post, publication_write
 from core.workdays import add_working_days
@@ -240,4 +241,6 @@ def follow_up_close(*, follow_up: FollowUp, user: Any, note: str = "", on: dt.da
     ):
         raise ResultError(_("该处置已完结。"))
     follow_up.refresh_from_db()
+    audit_record(action="update", object_type=follow_up._meta.label_lower, object_id=str(follow_up.pk),
+                 changes=snapshot(follow_up))  # the conditional UPDATE fires no signal
     return follow_up

@@ -10,6 +10,7 @@ history of inspections that were not drawn (daily, complaint-driven, full covera
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from typing import Any
 
 from django.db import transaction
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Department, Role
 from agencies.selectors import users_with_roles
+from core.audit import audit_bulk, audit_record, snapshot
 from core.services import feed_post
 from core.workdays import add_working_days
 from inspections.models import (
@@ -153,6 +155,8 @@ def case_decide(*, case: CaseItem, user: Any, decision: str, on: dt.date | None 
     ):
         raise ResultError(_("该事项已作出决定。"))
     case.refresh_from_db()
+    audit_record(action="update", object_type=case._meta.label_lower, object_id=str(case.pk),
+                 changes=snapshot(case))  # the conditional UPDATE fires no signal
     return case
 
 
@@ -161,7 +165,12 @@ def _bulk_open(*, kind: str, department: Any, usccs: Any, reason: str, clock_sta
     rows = [CaseItem(kind=kind, entity_id=u, department=department, reason=reason, clock_start=clock_start, due=due.date,
                      due_estimated=due.estimated) for u in usccs]
     # Another department may hold the same clock for the entity: the unique constraint keeps one.
-    return len(CaseItem.objects.bulk_create(rows, batch_size=SWEEP_BATCH, ignore_conflicts=True))
+    opened = len(CaseItem.objects.bulk_create(rows, batch_size=SWEEP_BATCH, ignore_conflicts=True))
+    # bulk_create fires no signal: one chain row for the sweep (the entities offered, in order).
+    audit_bulk(action="case_sweep", object_type=CaseItem._meta.label_lower, count=opened,
+               digest=hashlib.sha256("\n".join(str(r.entity_id) for r in rows).encode()).hexdigest(),
+               summary={"kind": kind, "department": department.pk, "clock_start": clock_start.isoformat()})
+    return opened
 
 
 def _directory_entities(department: Any) -> QuerySet[Any]:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Department, Role
 from agencies.selectors import users_with_roles
+from core.audit import audit_bulk, audit_record, digest_of, snapshot
 from core.services import feed_post, publication_write
 from entities.models import Directory, EntityStatus
 from inspections import sampling, statemachine
@@ -62,7 +63,8 @@ def task_transition(*, task: Task, action: str, user: Any = None, reason: str = 
         )
     if message := statemachine.refusal(action, task):
         raise TaskError(message)
-    # Conditional UPDATE: of two simultaneous requests, only one moves the task.
+    # Conditional UPDATE: of two simultaneous requests, only one moves the task. The move is chained
+    # by the TaskTransition row below (its signal); verify_audit holds the status to it.
     if not Task.objects.filter(pk=task.pk, status=source).update(status=target, updated_at=timezone.now()):
         raise TaskError(_("任务状态已被他人更改，请刷新后重试。"))
     TaskTransition.objects.create(task=task, action=action, from_status=source, to_status=target, actor=user, reason=reason)
@@ -106,7 +108,16 @@ def task_create(
     TaskParticipant.objects.create(task=task, department=department, status=ParticipantStatus.INITIATOR)
     TaskParticipant.objects.bulk_create([TaskParticipant(task=task, department=d) for d in participants])
     TaskItem.objects.bulk_create([TaskItem(task=task, department=department, item=i) for i in items])
+    _chain_created(task, TaskParticipant, [f"{d.pk}" for d in participants])
+    _chain_created(task, TaskItem, [f"{department.pk}:{i.pk}" for i in items])
     return task
+
+
+def _chain_created(task: Task, model: Any, lines: list[str]) -> None:
+    """bulk_create fires no signal: one chain row per batch with the digest of what it wrote."""
+    if lines:
+        audit_bulk(action="bulk_create", object_type=model._meta.label_lower, count=len(lines), digest=digest_of(lines),
+                   summary={"task": task.code})
 
 
 def task_announcement(task: Task) -> dict[str, Any]:
@@ -169,7 +180,14 @@ def _respond(*, part: TaskParticipant, user: Any, status: str, **fields: Any) ->
     if not updated:
         raise TaskError(_("本部门已认领或已答复该任务，无需重复操作。"))
     part.refresh_from_db()
+    _chain(part)
     return part
+
+
+def _chain(instance: Any) -> None:
+    """A conditional UPDATE (the race guard) fires no signal: chain the row's new state."""
+    audit_record(action="update", object_type=instance._meta.label_lower, object_id=str(instance.pk),
+                 changes=snapshot(instance))
 
 
 @transaction.atomic
@@ -187,6 +205,7 @@ def task_claim(
     except IntegrityError as exc:
         raise TaskError(_("所选事项已在任务中。")) from exc
     task = part.task
+    _chain_created(task, TaskItem, [f"{part.department_id}:{i.pk}" for i in items])
     _notify(task.department, title=_("%(dept)s 已认领：%(title)s") % {"dept": part.department.name, "title": task.title}, url=f"/tasks/{task.pk}/")
     _advance_when_claims_complete(task=task, user=user)
     return part
@@ -378,6 +397,7 @@ def plan_file(*, plan: AnnualPlan, user: Any, filed_with: Department | None) -> 
     if not updated:
         raise TaskError(_("计划当前不是草稿，不能备案。"))
     plan.refresh_from_db()
+    _chain(plan)
     warnings = plan_ratio_warnings(plan=plan)
     feed_post(
         recipients=users_with_roles(department=filed_with),
@@ -412,6 +432,7 @@ def plan_publish(*, plan: AnnualPlan, user: Any) -> AnnualPlan:
     if not updated:
         raise TaskError(_("计划须先备案，才能公示。"))
     plan.refresh_from_db()
+    _chain(plan)
     publication_write(
         kind="plan", public_id=f"plan:{plan.code}", payload=plan_public_fields(plan),
         department_code=plan.department.code, year=plan.year,
