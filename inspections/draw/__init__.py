@@ -1,4 +1,5 @@
 """The draw engine: pure Python, standard library plus ``cryptography`` (AES), no Django.
+numpy, when installed, only speeds up bulk passes (``accel``); results are the same without it.
 
 Frame in, selection and evidence out. The specification that an outsider reimplements is
 docs/draw-spec.md; the vectors that pin its outputs are docs/draw-vectors.json.

@@ -153,3 +153,66 @@ def test_numpy_and_pure_python_paths_give_the_same_blocks_order_and_selection(mo
     with pytest.raises(engine.LabelError):
         _packed_blocks(engine.PackedLabels(("\n".join(labels[:3])).replace("9", "a", 1).encode()))
 
+
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_parallel_export_gives_the_strata_one_connection_gives(monkeypatch) -> None:
+    """Inside the outermost transaction the frame's types are exported on two extra connections
+    from that transaction's snapshot: the strata equal those of the one-connection export, and
+    an entity another session commits while the export runs is not in them."""
+    import threading
+
+    from django.db import connection, transaction
+
+    from agencies.models import Role
+    from entities.models import Entity
+    from inspections import frames
+    from tests.factories import DepartmentFactory, person
+    from tests.inspections.entities import code, registry
+    from tests.inspections.factories import make_task
+
+    dept = DepartmentFactory(code="SCJG")
+    user = person("clerk", dept, Role.STAFF)
+    registry(400)
+    task = make_task(user=user, department=dept, title="并行导出")
+    sequential = frames.build_frame_rows(task)
+    assert not frames._may_export_snapshot()  # autocommit: no snapshot to share, one connection
+
+    late, failures = code(777_001, prefix="91370113"), []
+    assert not Entity.objects.filter(uscc=late).exists()
+
+    def commit_elsewhere() -> None:
+        try:
+            Entity.objects.create(uscc=late, name="导出期间登记", entity_type="individual", industry_id="61",
+                                  region_id="370113001", status="active", risk_class="B")
+        except Exception as exc:  # noqa: BLE001 - reported to the test below
+            failures.append(exc)
+        finally:
+            connection.close()
+
+    exports, original = [], frames._binary_copy_value
+
+    lock = threading.Lock()
+
+    def copy_value(cursor, query):
+        with lock:
+            if not exports:  # the first export: the snapshot is already taken and imported
+                worker = threading.Thread(target=commit_elsewhere)
+                worker.start()
+                worker.join()
+            exports.append(query)
+        return original(cursor, query)
+
+    monkeypatch.setattr(frames, "_binary_copy_value", copy_value)
+    with transaction.atomic():
+        assert frames._may_export_snapshot()
+        parallel = frames.build_frame_rows(task)
+        with transaction.atomic():
+            assert not frames._may_export_snapshot()  # never from within a savepoint
+    assert len(exports) == 5  # one per entity type, on the two extra connections
+    assert {k: list(v) for k, v in parallel.strata.items()} == {k: list(v) for k, v in sequential.strata.items()}
+    assert sum(len(v) for v in parallel.strata.values()) == 400
+    assert not failures and Entity.objects.filter(uscc=late).exists()  # committed, but after the snapshot
+    assert late not in {label for labels in parallel.strata.values() for label in labels}
