@@ -10,11 +10,20 @@ from __future__ import annotations
 
 import io
 import json
+import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connection, models
 from django.db.models.signals import post_save, pre_save
+
+fast_zlib: Any = zlib  # ISA-L (below) writes the zlib format several times faster; same bytes format
+try:
+    from isal import isal_zlib
+
+    fast_zlib = isal_zlib
+except ImportError:  # pragma: no cover - isal is a dependency; zlib reads and writes the same format
+    pass
 
 
 def _text(value: Any) -> str:
