@@ -105,22 +105,31 @@ def insert_with_blob(instance: models.Model) -> None:
     post_save.send(sender=model, instance=instance, created=True, update_fields=None, raw=False, using=connection.alias)
 
 
+def copy_value(cursor: Any, query: str) -> bytes | None:
+    """The one value of a one-row, one-column ``query`` as raw bytes, by binary COPY: no hex or
+    escaping, one client write however long the value. None for NULL; LookupError for no row."""
+    buffer = io.BytesIO()
+    cursor.copy_expert(f"COPY ({query}) TO STDOUT (FORMAT binary)", buffer)
+    data = buffer.getvalue()
+    start = len(_PGCOPY_HEADER) + int.from_bytes(data[15:19], "big")  # signature, flags, extension length
+    if len(data) < start + 2 or int.from_bytes(data[start : start + 2], "big") != 1:
+        raise LookupError("the query returned no row")
+    size = int.from_bytes(data[start + 2 : start + 6], "big", signed=True)
+    return None if size < 0 else data[start + 6 : start + 6 + size]
+
+
 def read_blob(model: type[models.Model], pk: Any, field: str) -> bytes:
     """One binary column of one row, moved as bytes (binary COPY) on PostgreSQL."""
     if connection.vendor != "postgresql":
         return bytes(model._default_manager.filter(pk=pk).values_list(field, flat=True).get())
     column = str(model._meta.get_field(field).column)  # type: ignore[union-attr]
-    buffer = io.BytesIO()
     with connection.cursor() as cursor:
         table, key = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
         sql = f"SELECT {connection.ops.quote_name(column)} FROM {table} WHERE {key} = %s"  # noqa: S608 - names quoted
-        query = cursor.mogrify(sql, [pk]).decode()
-        cursor.copy_expert(f"COPY ({query}) TO STDOUT (FORMAT binary)", buffer)
-    data = buffer.getvalue()
-    start = len(_PGCOPY_HEADER) + int.from_bytes(data[15:19], "big")  # signature, flags, extension length
-    if len(data) < start + 2 or int.from_bytes(data[start : start + 2], "big") != 1:
-        raise model.DoesNotExist(f"{model._meta.label} {pk} not found")  # type: ignore[attr-defined]
-    size = int.from_bytes(data[start + 2 : start + 6], "big", signed=True)
-    if size < 0:
+        try:
+            value = copy_value(cursor, cursor.mogrify(sql, [pk]).decode())
+        except LookupError:
+            raise model.DoesNotExist(f"{model._meta.label} {pk} not found") from None  # type: ignore[attr-defined]
+    if value is None:
         raise ValueError(f"{model._meta.label} {pk}: {field} is NULL")
-    return data[start + 6 : start + 6 + size]
+    return value

@@ -29,6 +29,7 @@ import psycopg2
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet
 
+from core.bulk import copy_value
 from entities.models import DirectoryEntry, Entity, EntityStatus, EntityTag, EntityType
 from inspections.draw import LabelError, PackedLabels
 from inspections.models import InspectionRecord, Task, TaskItem
@@ -173,14 +174,8 @@ _TYPES_BY_SIZE = [EntityType.INDIVIDUAL, EntityType.ENTERPRISE, EntityType.COOPE
 
 
 def _binary_copy_value(cursor: Any, query: str) -> bytes:
-    """The one text value a one-row, one-column ``query`` returns, as raw bytes (binary COPY:
-    no escaping, one write however long the value)."""
-    buffer = io.BytesIO()
-    cursor.copy_expert(f"COPY ({query}) TO STDOUT (FORMAT binary)", buffer)
-    data = buffer.getvalue()
-    start = 19 + int.from_bytes(data[15:19], "big")  # signature, flags, header extension
-    size = int.from_bytes(data[start + 2 : start + 6], "big", signed=True)
-    return b"" if size < 0 else data[start + 6 : start + 6 + size]
+    """A type's joined codes (``core.bulk.copy_value``); the aggregate of no rows is NULL."""
+    return copy_value(cursor, query) or b""
 
 
 def _may_export_snapshot() -> bool:
