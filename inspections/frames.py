@@ -191,7 +191,7 @@ def _export_in_parallel(queries: dict[str, str]) -> dict[str, bytes]:
     transaction (``pg_export_snapshot``): strata come from one consistent state of the registry,
     and the database scans two types' index ranges on two cores."""
     from concurrent.futures import ThreadPoolExecutor
-    from queue import SimpleQueue
+    from queue import Empty, SimpleQueue
 
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_export_snapshot()")
@@ -207,8 +207,11 @@ def _export_in_parallel(queries: dict[str, str]) -> dict[str, bytes]:
             conn.set_session(isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ, readonly=True)
             with conn.cursor() as cursor:
                 cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
-                while not todo.empty():
-                    kind = todo.get()
+                while True:
+                    try:  # not empty() then get(): the other thread may take the last one between
+                        kind = todo.get_nowait()
+                    except Empty:
+                        break
                     found[kind] = _binary_copy_value(cursor, queries[kind])
             conn.rollback()
         finally:
