@@ -8,7 +8,7 @@ import pytest
 from core.outbox import outbox_sweep
 from inspections import draw as engine
 from inspections.drawing import draw_record_randomness, unpack
-from inspections.models import Draw, DrawSelection
+from inspections.models import Draw, DrawEvidence, DrawSelection
 from tests.conftest import wait_for
 from tests.faults.scenario import announced_draw, tomorrow
 
@@ -27,6 +27,8 @@ def test_worker_killed_during_a_draw(live, ledger) -> None:
     live.worker.ensure_alive()
     assert outbox_sweep(stale_after=timedelta(0)) >= 1  # what beat does every OUTBOX_SWEEP_SECONDS
     assert wait_for(lambda: Draw.objects.get(pk=draw.pk).status == "done", timeout=60)
+    # The evidence bundle is its own background job, run after the selection commits: wait for it too.
+    assert wait_for(lambda: DrawEvidence.objects.filter(draw=draw).exists(), timeout=60)
     done = Draw.objects.get(pk=draw.pk)
     bundle = unpack(done.evidence.bundle)
     assert engine.verify_bundle(bundle, done.announcement).ok
