@@ -8,10 +8,12 @@ order of ``fields`` (attnames, e.g. ``entity_id``); no signals fire, so callers 
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import io
 import json
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
 from django.db import connection, models
@@ -26,6 +28,22 @@ except ImportError:  # pragma: no cover - isal is a dependency; zlib reads and w
     pass
 
 
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection inside: for work that allocates millions of small objects
+    while millions more are alive (a city frame's labels, a million conflict pairs). Python's
+    collector would walk every live object again and again; measured on a 20,000-entity
+    matching, the engine ran in 0.37 s without it against 0.76 s with it. Reference counting
+    still frees everything that is not in a cycle; cycles wait until the block ends."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 def _text(value: Any) -> str:
     if value is None:
         return "\\N"
@@ -35,6 +53,20 @@ def _text(value: Any) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
+def _copy_text(rows: list[Sequence[Any]], width: int) -> str:
+    """COPY text of ``rows``. Most rows hold no NULL and no character COPY escapes: then each
+    row is joined in C (``str`` of a bool is ``True``/``False``, which COPY reads as a boolean),
+    and the counts of tabs and newlines prove no value held one. Otherwise value by value."""
+    if not any(None in row for row in rows):
+        text = "\n".join(["\t".join(map(str, row)) for row in rows]) + "\n" if rows else ""
+        if (
+            text.count("\t") == (width - 1) * len(rows) and text.count("\n") == len(rows)
+            and "\\" not in text and "\r" not in text
+        ):
+            return text
+    return "".join("\t".join(_text(v) for v in row) + "\n" for row in rows)
+
+
 def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable[Sequence[Any]]) -> int:
     if connection.vendor != "postgresql":
         objs = [model(**dict(zip(fields, row, strict=True))) for row in rows]
@@ -42,13 +74,9 @@ def bulk_insert(model: type[models.Model], fields: Sequence[str], rows: Iterable
         return len(objs)
     by_attname = {f.attname: f.column for f in model._meta.concrete_fields}
     columns = [by_attname[f] for f in fields]
-    buffer = io.StringIO()
-    count = 0
-    for row in rows:
-        buffer.write("\t".join(_text(v) for v in row))
-        buffer.write("\n")
-        count += 1
-    buffer.seek(0)
+    rows = rows if isinstance(rows, list) else list(rows)
+    count = len(rows)
+    buffer = io.StringIO(_copy_text(rows, len(fields)))
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     with connection.cursor() as cursor:
         cursor.copy_expert(f"COPY {connection.ops.quote_name(model._meta.db_table)} ({quoted}) FROM STDIN", buffer)
@@ -108,14 +136,31 @@ def insert_with_blob(instance: models.Model) -> None:
 def copy_value(cursor: Any, query: str) -> bytes | None:
     """The one value of a one-row, one-column ``query`` as raw bytes, by binary COPY: no hex or
     escaping, one client write however long the value. None for NULL; LookupError for no row."""
+    values = copy_values(cursor, query)
+    if len(values) != 1:
+        raise LookupError(f"the query returned {len(values)} columns, not one")
+    return values[0]
+
+
+def copy_values(cursor: Any, query: str) -> list[bytes | None]:
+    """The values of the first row of ``query`` as raw bytes (``copy_value`` for several
+    columns: one statement, so one snapshot of the database, even outside a transaction that
+    could share one)."""
     buffer = io.BytesIO()
     cursor.copy_expert(f"COPY ({query}) TO STDOUT (FORMAT binary)", buffer)
     data = buffer.getvalue()
-    start = len(_PGCOPY_HEADER) + int.from_bytes(data[15:19], "big")  # signature, flags, extension length
-    if len(data) < start + 2 or int.from_bytes(data[start : start + 2], "big") != 1:
+    pos = len(_PGCOPY_HEADER) + int.from_bytes(data[15:19], "big")  # signature, flags, extension length
+    count = int.from_bytes(data[pos : pos + 2], "big", signed=True) if len(data) >= pos + 2 else -1
+    if count < 0:
         raise LookupError("the query returned no row")
-    size = int.from_bytes(data[start + 2 : start + 6], "big", signed=True)
-    return None if size < 0 else data[start + 6 : start + 6 + size]
+    values: list[bytes | None] = []
+    pos += 2
+    for _ in range(count):
+        size = int.from_bytes(data[pos : pos + 4], "big", signed=True)
+        pos += 4
+        values.append(None if size < 0 else data[pos : pos + size])
+        pos += max(size, 0)
+    return values
 
 
 def read_blob(model: type[models.Model], pk: Any, field: str) -> bytes:
