@@ -9,10 +9,11 @@ With no Redis (the embedded default) the handler runs in-process on commit.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -63,9 +64,32 @@ def outbox_enqueue(*, handler: str, payload: dict[str, Any], dedupe_key: str | N
     return item
 
 
+_held: dict[str, list[int]] | None = None  # handler -> items held back by ``held_back``
+
+
+@contextlib.contextmanager
+def held_back(*handlers: str) -> Iterator[dict[str, list[int]]]:
+    """In-process (eager) only: items of ``handlers`` are not run on commit but listed (by
+    handler) for the caller to run with ``outbox_execute`` when it chooses. For measuring one
+    piece of work without the background work it queues (``bench_draw``)."""
+    global _held
+    if not settings.CELERY_TASK_ALWAYS_EAGER:
+        raise RuntimeError("held_back is for in-process (eager) background work only")
+    previous, _held = _held, {name: [] for name in handlers}
+    try:
+        yield _held
+    finally:
+        _held = previous
+
+
 def dispatch(item_id: int) -> bool:
     """Hand one item to the workers. Returns False when the broker is unreachable (the sweep retries)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
+        if _held is not None:
+            handler = OutboxItem.objects.filter(pk=item_id).values_list("handler", flat=True).first()
+            if handler in _held:
+                _held[handler].append(item_id)
+                return True
         OutboxItem.objects.filter(pk=item_id).update(queued_at=timezone.now())
         outbox_execute(item_id=item_id)
         return True

@@ -84,3 +84,23 @@ def test_the_sweep_runs_rows_nobody_picked_up(settings) -> None:
     assert outbox_sweep(stale_after=timedelta(0)) == 1
     item.refresh_from_db()
     assert item.status == OutboxItem.Status.DONE
+
+
+def test_held_back_items_wait_for_the_caller_and_others_run_on_commit(django_capture_on_commit_callbacks, settings) -> None:
+    from core.outbox import held_back
+
+    Department.objects.create(code="X", name="旧名")
+    Department.objects.create(code="Y", name="旧名")
+    with held_back("tests.rename") as held, django_capture_on_commit_callbacks(execute=True):
+        item = outbox_enqueue(handler="tests.rename", payload={"code": "X", "name": "新名"})
+    assert held == {"tests.rename": [item.pk]} and CALLS == []
+    item.refresh_from_db()
+    assert item.status == OutboxItem.Status.PENDING and Department.objects.get(code="X").name == "旧名"
+    assert outbox_execute(item_id=item.pk) == OutboxItem.Status.DONE
+    assert Department.objects.get(code="X").name == "新名"
+    with django_capture_on_commit_callbacks(execute=True):  # outside the block: runs on commit again
+        outbox_enqueue(handler="tests.rename", payload={"code": "Y", "name": "新名"})
+    assert Department.objects.get(code="Y").name == "新名"
+    settings.CELERY_TASK_ALWAYS_EAGER = False
+    with pytest.raises(RuntimeError), held_back("tests.rename"):
+        pass
