@@ -164,8 +164,14 @@ def seed(out: Any) -> None:
 @demo_step(40, "inspections: draws and matchings for the ready demo tasks")
 def seed_draws(out: Any) -> None:
     """Real draws through the services: announcement, then the day's lottery numbers, then the
-    selection. The outbox item queued by draw_record_randomness finds the work done later."""
-    from inspections.drawing import draw_announce, draw_execute, draw_record_randomness, matching_announce
+    selection and the visits. The outbox items queued on the way find the work done later."""
+    from inspections.drawing import (
+        draw_announce,
+        draw_execute,
+        draw_record_randomness,
+        draw_visits,
+        matching_announce,
+    )
     from inspections.models import Draw
     from inspections.randomness import lottery_source
 
@@ -179,6 +185,7 @@ def seed_draws(out: Any) -> None:
         draw = draw_announce(task=task, user=user, sources=sources)
         draw_record_randomness(draw=draw, raw_values=list(numbers), user=user, today=today)
         draw_execute(draw_id=draw.pk)
+        draw_visits(draw_id=draw.pk)  # the demo's later steps need the visits now
         task.refresh_from_db()
         if match and task.status == "entities_drawn":
             matching = matching_announce(task=task, user=user, sources=[lottery_source("pl3", today)])

@@ -29,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_bulk, audit_record, snapshot
 from core.audit_records import visit_lines
-from core.bulk import bulk_insert, fast_zlib, insert_with_blob, read_blob
+from core.bulk import bulk_insert, fast_zlib, gc_paused, insert_with_blob, read_blob
 from core.outbox import outbox_enqueue
 from core.services import publication_write
 from inspections import draw as engine
@@ -292,6 +292,7 @@ def _announce(
     return draw
 
 
+@gc_paused()
 @transaction.atomic
 def draw_announce(
     *,
@@ -322,6 +323,7 @@ def draw_announce(
     return draw
 
 
+@gc_paused()
 @transaction.atomic
 def matching_announce(
     *,
@@ -406,6 +408,7 @@ def _maybe_die() -> None:
         os._exit(137)
 
 
+@gc_paused()
 def draw_execute(*, draw_id: int) -> str:
     """Derive and store the selection (or matching) from the stored frame and randomness.
 
@@ -435,6 +438,8 @@ def draw_execute(*, draw_id: int) -> str:
         draw.save(update_fields=["one_time_code_hex", "status", "done_at", "selected_count"])
         if not draw.trial:
             _after_draw(draw)
+            if draw.kind == Draw.Kind.ENTITIES:
+                outbox_enqueue(handler="inspections.draw_visits", payload={"draw": draw.pk}, dedupe_key=f"visits:{draw.pk}")
         outbox_enqueue(handler="inspections.draw_evidence", payload={"draw": draw.pk}, dedupe_key=f"evidence:{draw.pk}")
     return "done"
 
@@ -454,6 +459,7 @@ def _derived_result(draw: Draw, result: Any) -> list[tuple[Any, ...]]:
     return sorted((a.entity, a.department, p.label, p.order_hex, p.leader) for a in result.assignments for p in a.chosen)
 
 
+@gc_paused()
 def ensure_evidence(draw: Draw) -> DrawEvidence:
     """The draw's ``draw-evidence/1`` bundle, built once the draw is done (then stored).
 
@@ -565,17 +571,38 @@ def _after_draw(draw: Draw) -> None:
     if draw.kind == Draw.Kind.ENTITIES:
         if task.status == TaskStatus.READY:
             task_transition(task=task, action="record_entity_draw", user=draw.randomness_by, reason=_("抽取完成"))
+    elif task.status == TaskStatus.ENTITIES_DRAWN:
+        task_transition(task=task, action="record_matching", user=draw.randomness_by, reason=_("人员匹配完成"))
+
+
+def draw_visits(*, draw_id: int) -> str:
+    """Background work after an entity draw: its entities join the visits of the window (one
+    door), the ones a redraw dropped leave them.
+
+    Not part of the draw: the selection is the draw, and a city draw joins tens of thousands of
+    visits. Run again, it changes nothing (existing visits are joined, joins are kept once). A
+    draw superseded meanwhile is left to its redraw's own run."""
+    with transaction.atomic():
+        draw = Draw.objects.select_for_update().select_related("task").get(pk=draw_id)
+        if draw.kind != Draw.Kind.ENTITIES or draw.trial or draw.status != Draw.Status.DONE:
+            return "not an entity draw's result"
+        if Draw.objects.filter(supersedes=draw).exists():
+            return "superseded"
+        task = draw.task
         usccs = list(draw.selections.values_list("entity_id", flat=True))
         if draw.supersedes_id:
             VisitTask.objects.filter(task=task).exclude(visit__entity_id__in=usccs).delete()
-        join_visits(task=task, usccs=usccs)
-    elif task.status == TaskStatus.ENTITIES_DRAWN:
-        task_transition(task=task, action="record_matching", user=draw.randomness_by, reason=_("人员匹配完成"))
+        saved = join_visits(task=task, usccs=usccs)
+    return f"joined ({saved} saved)"
 
 
 def join_visits(*, task: Task, usccs: list[str]) -> int:
     """One door: join an existing visit of the same window, or open one. Returns visits saved."""
     if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            # Two joins at once (two tasks' draws finishing together) would each see no visit
+            # of the other and open two for the same entity: joins take their turn.
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('inspections.join_visits'))")
         return _join_visits_postgres(task, usccs)
     existing = {
         v.entity_id: v

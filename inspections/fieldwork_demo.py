@@ -59,7 +59,13 @@ def _claims(task: Task) -> None:
 
 
 def _draws(task: Task, user: Any) -> None:
-    from inspections.drawing import draw_announce, draw_execute, draw_record_randomness, matching_announce
+    from inspections.drawing import (
+        draw_announce,
+        draw_execute,
+        draw_record_randomness,
+        draw_visits,
+        matching_announce,
+    )
     from inspections.randomness import lottery_source
 
     today = timezone.localdate()
@@ -67,6 +73,7 @@ def _draws(task: Task, user: Any) -> None:
         draw = draw_announce(task=task, user=user, sources=[lottery_source("fc3d", today), lottery_source("pl5", today)])
         draw_record_randomness(draw=draw, raw_values=["512", "80431"], user=user, today=today)
         draw_execute(draw_id=draw.pk)
+        draw_visits(draw_id=draw.pk)
         task.refresh_from_db()
     if task.status == "entities_drawn":
         matching = matching_announce(task=task, user=user, sources=[lottery_source("pl3", today)])

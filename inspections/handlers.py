@@ -26,3 +26,11 @@ def draw_evidence(item: OutboxItem) -> dict[str, Any]:
     start = time.perf_counter()
     outcome = drawing.draw_evidence(draw_id=item.payload["draw"])
     return {"draw": item.payload["draw"], "outcome": outcome, "ms": round((time.perf_counter() - start) * 1000)}
+
+
+@outbox_handler("inspections.draw_visits")
+def draw_visits(item: OutboxItem) -> dict[str, Any]:
+    """The drawn entities join the window's visits (one door), after the draw."""
+    start = time.perf_counter()
+    outcome = drawing.draw_visits(draw_id=item.payload["draw"])
+    return {"draw": item.payload["draw"], "outcome": outcome, "ms": round((time.perf_counter() - start) * 1000)}
