@@ -71,7 +71,7 @@ def _packed_blocks(labels: Sequence[str]) -> bytes:
         return b""
     if isinstance(labels, PackedLabels):
         if accel.available():
-            blocks = accel.uscc_blocks(labels.data, len(labels), USCC_ALPHABET, _B64_ALPHABET)
+            blocks = accel.uscc_blocks(labels.data, len(labels), USCC_ALPHABET)
             if blocks is None:
                 raise LabelError("ssj-draw/1 orders canonical USCCs only (18 characters of 0-9, A-Z)")
             return blocks

@@ -117,9 +117,12 @@ class DrawFrame(models.Model):
 
 
 class DrawSelection(models.Model):
-    draw = models.ForeignKey(Draw, verbose_name=_("抽取"), on_delete=models.CASCADE, related_name="selections")
+    # Indexes: (draw, entity) unique and (draw, rank) for the paged list; no index on the entity
+    # alone (nothing looks selections up by entity only): a city draw writes 23,000 rows at once.
+    draw = models.ForeignKey(Draw, verbose_name=_("抽取"), on_delete=models.CASCADE, related_name="selections", db_index=False)
     entity = models.ForeignKey(
-        "entities.Entity", verbose_name=_("市场主体"), on_delete=models.PROTECT, db_constraint=False, related_name="+"
+        "entities.Entity", verbose_name=_("市场主体"), on_delete=models.PROTECT, db_constraint=False, related_name="+",
+        db_index=False,
     )
     stratum = models.CharField(_("层"), max_length=80)
     order_hex = models.CharField(_("序值"), max_length=64)
@@ -130,6 +133,7 @@ class DrawSelection(models.Model):
         verbose_name_plural = _("抽中对象")
         ordering = ["draw", "rank"]
         constraints = [models.UniqueConstraint(fields=["draw", "entity"], name="draw_selection_unique")]
+        indexes = [models.Index(fields=["draw", "rank"], name="draw_selection_rank")]
 
     def __str__(self) -> str:
         return f"{self.draw_id}: {self.entity_id}"
@@ -138,12 +142,19 @@ class DrawSelection(models.Model):
 class DrawAssignment(models.Model):
     """An inspector matched to a drawn entity for one department (a slot of the team)."""
 
-    draw = models.ForeignKey(Draw, verbose_name=_("匹配"), on_delete=models.CASCADE, related_name="assignments")
+    # Indexes: (draw, entity, inspector) unique, which also serves draw and draw+entity lookups,
+    # and the inspector's own; no single-column copies: a matching writes 40,000 rows at once.
+    draw = models.ForeignKey(Draw, verbose_name=_("匹配"), on_delete=models.CASCADE, related_name="assignments", db_index=False)
     entity = models.ForeignKey(
-        "entities.Entity", verbose_name=_("市场主体"), on_delete=models.PROTECT, db_constraint=False, related_name="+"
+        "entities.Entity", verbose_name=_("市场主体"), on_delete=models.PROTECT, db_constraint=False, related_name="+",
+        db_index=False,
     )
-    department = models.ForeignKey("agencies.Department", verbose_name=_("部门"), on_delete=models.PROTECT, related_name="+")
-    inspector = models.ForeignKey("inspectors.Inspector", verbose_name=_("执法人员"), on_delete=models.PROTECT, related_name="assignments")
+    department = models.ForeignKey(
+        "agencies.Department", verbose_name=_("部门"), on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    inspector = models.ForeignKey(
+        "inspectors.Inspector", verbose_name=_("执法人员"), on_delete=models.PROTECT, related_name="assignments", db_index=False
+    )
     order_hex = models.CharField(_("序值"), max_length=64)
     is_leader = models.BooleanField(_("组长"), default=False)
 
@@ -193,8 +204,9 @@ class DrawEvidence(models.Model):
 class Visit(models.Model):
     """One door: a drawn entity is visited once for every task of the same window (进一次门、查多项事)."""
 
-    entity = models.ForeignKey(
-        "entities.Entity", verbose_name=_("市场主体"), on_delete=models.PROTECT, db_constraint=False, related_name="+"
+    entity = models.ForeignKey(  # looked up through visit_entity_window (entity first): no index of its own
+        "entities.Entity", verbose_name=_("市场主体"), on_delete=models.PROTECT, db_constraint=False, related_name="+",
+        db_index=False,
     )
     window_start = models.DateField(_("检查开始日期"))
     window_end = models.DateField(_("检查结束日期"))

@@ -176,6 +176,7 @@ def test_the_parallel_export_gives_the_strata_one_connection_gives(monkeypatch) 
     dept = DepartmentFactory(code="SCJG")
     user = person("clerk", dept, Role.STAFF)
     registry(400)
+    registry(7, start=400, status="revoked")
     task = make_task(user=user, department=dept, title="并行导出")
     sequential = frames.build_frame_rows(task)
     assert not frames._may_export_snapshot()  # autocommit: no snapshot to share, one connection
@@ -192,11 +193,11 @@ def test_the_parallel_export_gives_the_strata_one_connection_gives(monkeypatch) 
         finally:
             connection.close()
 
-    exports, original = [], frames._binary_copy_value
+    exports, original = [], frames._export
 
     lock = threading.Lock()
 
-    def copy_value(cursor, query):
+    def export(cursor, query):
         with lock:
             if not exports:  # the first export: the snapshot is already taken and imported
                 worker = threading.Thread(target=commit_elsewhere)
@@ -205,14 +206,16 @@ def test_the_parallel_export_gives_the_strata_one_connection_gives(monkeypatch) 
             exports.append(query)
         return original(cursor, query)
 
-    monkeypatch.setattr(frames, "_binary_copy_value", copy_value)
+    monkeypatch.setattr(frames, "_export", export)
+    monkeypatch.setattr(frames, "PARALLEL_EXPORT_ROWS", 0)  # a small registry: parallel only when told
     with transaction.atomic():
         assert frames._may_export_snapshot()
         parallel = frames.build_frame_rows(task)
         with transaction.atomic():
             assert not frames._may_export_snapshot()  # never from within a savepoint
-    assert len(exports) == 5  # one per entity type, on the two extra connections
+    assert len(exports) == 6  # one per entity type and the not-in-existence count, on the two extra connections
     assert {k: list(v) for k, v in parallel.strata.items()} == {k: list(v) for k, v in sequential.strata.items()}
+    assert parallel.exclusions == sequential.exclusions and sequential.exclusions[0] == ("not_in_existence", 7)
     assert sum(len(v) for v in parallel.strata.values()) == 400
     assert not failures and Entity.objects.filter(uscc=late).exists()  # committed, but after the snapshot
     assert late not in {label for labels in parallel.strata.values() for label in labels}

@@ -5,8 +5,10 @@
 Each run creates a fresh task and measures, from its filters to the stored, frozen frame and the
 stored selection: draw_announce (frame, hash, blob, announcement) + draw_record_randomness (stored
 randomness) + draw_execute (selection), in-process. The evidence bundle (and, for open tasks, the
-published result) is built afterwards as its own background work; in-process it runs right after
-the draw, and its time is measured and reported on its own (``*_evidence_ms``), not in the draw's. Beside it, in the same run, the
+published result) is built afterwards as its own background work, and so is the joining of the
+drawn entities to the window's visits: in-process the bench holds both back while the draw is
+measured (``core.outbox.held_back``), then runs them and reports their times, commits included,
+on their own (``*_evidence_ms``, ``*_visits_ms``). Beside it, in the same run, the
 naive, unverifiable ``order_by("?")[:k]`` on the same filters. Matching: 20,000 entities x 2
 departments from a 5,000-inspector pool (load cap 20, 1% of entity-inspector pairs in conflict,
 5% of inspectors on leave). Prints one JSON line (medians).
@@ -31,6 +33,7 @@ from django.utils import timezone
 
 from agencies.models import Department, Membership, Role, User
 from core.models import OutboxItem
+from core.outbox import held_back, outbox_execute
 from entities.models import Entity
 from inspections.drawing import draw_announce, draw_record_randomness, entity_list_assign, matching_announce
 from inspections.models import InspectionItem, Task
@@ -51,12 +54,20 @@ def _load() -> str:
     return " ".join(f"{x:.2f}" for x in os.getloadavg())
 
 
-def _evidence_ms(draw_id: int) -> int:
-    """How long the evidence work that ran in-process right after the draw took."""
-    item = OutboxItem.objects.get(dedupe_key=f"evidence:{draw_id}")
-    if item.status != OutboxItem.Status.DONE:
-        raise CommandError(f"the evidence of draw {draw_id} was not built: {item.last_error}")
-    return int(item.result["ms"])
+AFTER = ("inspections.draw_visits", "inspections.draw_evidence")  # background work a draw queues
+
+
+def _run_after(held: dict[str, list[int]]) -> dict[str, int]:
+    """Run the background work a draw queued (held back while it was measured), one job after
+    another as a worker would, and say how long each took, its commit included."""
+    took = {}
+    for handler, items in held.items():
+        t0 = time.perf_counter()
+        for item_id in items:
+            if outbox_execute(item_id=item_id) != OutboxItem.Status.DONE:
+                raise CommandError(f"{handler} did not complete: {OutboxItem.objects.get(pk=item_id).last_error}")
+        took[handler.rsplit("_", 1)[-1]] = _ms(time.perf_counter() - t0)
+    return took
 
 
 class Command(BaseCommand):
@@ -87,12 +98,13 @@ class Command(BaseCommand):
         for run in range(options["runs"]):
             for name, filters in (("city", CITY), ("district", DISTRICT)):
                 task = self._task(user, dept, filters, f"{name}-{run}")
-                took, evidence, selected = self._draw(task, user, today)
+                took, evidence, visits, selected = self._draw(task, user, today)
                 results[name].append(took)
                 results[f"{name}_evidence"].append(evidence)
+                results[f"{name}_visits"].append(visits)
                 results[f"{name}_naive"].append(self._naive(filters, selected))
                 self.stderr.write(f"run {run} {name}: {took} ms (naive {results[f'{name}_naive'][-1]} ms), "
-                                  f"{selected} selected; evidence afterwards {evidence} ms; load {_load()}")
+                                  f"{selected} selected; afterwards: visits {visits} ms, evidence {evidence} ms; load {_load()}")
         match_task = self._matching_setup(user, dept, options["yes"])
         for run in range(options["runs"]):
             took, evidence = self._match(match_task, user, today, run)
@@ -106,7 +118,8 @@ class Command(BaseCommand):
             "district_ms": med["district"], "district_naive_ms": med["district_naive"], "match_ms": med["match"],
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             "city_evidence_ms": med["city_evidence"], "district_evidence_ms": med["district_evidence"],
-            "match_evidence_ms": med["match_evidence"], "loadavg": _load(),
+            "match_evidence_ms": med["match_evidence"], "city_visits_ms": med["city_visits"],
+            "district_visits_ms": med["district_visits"], "loadavg": _load(),
         }))
 
     def _background(self, seconds: int) -> None:
@@ -175,16 +188,17 @@ class Command(BaseCommand):
         task_publish(task=task, user=user)
         return task
 
-    def _draw(self, task: Task, user: Any, today: dt.date) -> tuple[int, int, int]:
-        t0 = time.perf_counter()
-        draw = draw_announce(task=task, user=user, sources=[lottery_source("fc3d", today)])
-        draw_record_randomness(draw=draw, raw_values=["123"], user=user, today=today)  # runs the draw on commit
-        took = _ms(time.perf_counter() - t0)
+    def _draw(self, task: Task, user: Any, today: dt.date) -> tuple[int, int, int, int]:
+        with held_back(*AFTER) as held:
+            t0 = time.perf_counter()
+            draw = draw_announce(task=task, user=user, sources=[lottery_source("fc3d", today)])
+            draw_record_randomness(draw=draw, raw_values=["123"], user=user, today=today)  # runs the draw on commit
+            took = _ms(time.perf_counter() - t0)
         draw.refresh_from_db()
         if draw.status != "done":
             raise CommandError(f"the draw did not complete: {draw.status} {draw.last_error}")
-        evidence = _evidence_ms(draw.pk)
-        return took - evidence, evidence, draw.selected_count
+        after = _run_after(held)
+        return took, after["evidence"], after["visits"], draw.selected_count
 
     def _naive(self, filters: dict[str, Any], k: int) -> int:
         qs = Entity.objects.filter(status="active", region_id__in=filters["regions"])
@@ -244,13 +258,13 @@ class Command(BaseCommand):
         item, _ = InspectionItem.objects.get_or_create(department=other, code="B2", defaults={"name": "基准测试事项二"})
         task_claim(part=TaskParticipant.objects.get(task=task, department=other), user=user, items=[item])
         entity_list_assign(task=task, user=user, usccs=usccs, note="基准测试名单")
-        t0 = time.perf_counter()
-        draw = matching_announce(task=task, user=user, sources=[lottery_source("fc3d", today)])
-        draw_record_randomness(draw=draw, raw_values=["456"], user=user, today=today)
-        took = _ms(time.perf_counter() - t0)
+        with held_back(*AFTER) as held:
+            t0 = time.perf_counter()
+            draw = matching_announce(task=task, user=user, sources=[lottery_source("fc3d", today)])
+            draw_record_randomness(draw=draw, raw_values=["456"], user=user, today=today)
+            took = _ms(time.perf_counter() - t0)
         draw.refresh_from_db()
         if draw.status != "done":
             raise CommandError(f"matching did not complete: {draw.status}")
         print(f"matching stored {draw.selected_count} assignments", file=sys.stderr)
-        evidence = _evidence_ms(draw.pk)
-        return took - evidence, evidence
+        return took, _run_after(held)["evidence"]
