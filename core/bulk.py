@@ -47,17 +47,15 @@ def gc_paused() -> Iterator[None]:
 def _text(value: Any) -> str:
     if value is None:
         return "\\N"
-    if isinstance(value, bool):
-        return "t" if value else "f"
-    text = str(value)
+    text = str(value)  # a bool is True/False, which COPY reads as a boolean: as the joined rows below
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _copy_text(rows: list[Sequence[Any]], width: int) -> str:
     """COPY text of ``rows``. Most rows hold no NULL and no character COPY escapes: then each
-    row is joined in C (``str`` of a bool is ``True``/``False``, which COPY reads as a boolean),
-    and the counts of tabs and newlines prove no value held one. Otherwise value by value."""
-    if not any(None in row for row in rows):
+    row is joined in C, and the counts of tabs and newlines (every row ``width`` long) prove no
+    value held one. Otherwise value by value; both ways write the same text for a value."""
+    if set(map(len, rows)) <= {width} and not any(None in row for row in rows):
         text = "\n".join(["\t".join(map(str, row)) for row in rows]) + "\n" if rows else ""
         if (
             text.count("\t") == (width - 1) * len(rows) and text.count("\n") == len(rows)

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import os
 import socket
+import threading
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from functools import partial
@@ -64,31 +65,34 @@ def outbox_enqueue(*, handler: str, payload: dict[str, Any], dedupe_key: str | N
     return item
 
 
-_held: dict[str, list[int]] | None = None  # handler -> items held back by ``held_back``
+_local = threading.local()  # .held: handler -> items held back by ``held_back`` in this thread
 
 
 @contextlib.contextmanager
 def held_back(*handlers: str) -> Iterator[dict[str, list[int]]]:
-    """In-process (eager) only: items of ``handlers`` are not run on commit but listed (by
-    handler) for the caller to run with ``outbox_execute`` when it chooses. For measuring one
-    piece of work without the background work it queues (``bench_draw``)."""
-    global _held
+    """In-process (eager) only: items of ``handlers`` queued by this thread are not run on
+    commit but listed (by handler) for the caller to run with ``outbox_execute`` when it
+    chooses. For measuring one piece of work without the background work it queues
+    (``bench_draw``)."""
     if not settings.CELERY_TASK_ALWAYS_EAGER:
         raise RuntimeError("held_back is for in-process (eager) background work only")
-    previous, _held = _held, {name: [] for name in handlers}
+    previous = getattr(_local, "held", None)
+    held: dict[str, list[int]] = {name: [] for name in handlers}
+    _local.held = held
     try:
-        yield _held
+        yield held
     finally:
-        _held = previous
+        _local.held = previous
 
 
 def dispatch(item_id: int) -> bool:
     """Hand one item to the workers. Returns False when the broker is unreachable (the sweep retries)."""
     if settings.CELERY_TASK_ALWAYS_EAGER:
-        if _held is not None:
+        held = getattr(_local, "held", None)
+        if held is not None:
             handler = OutboxItem.objects.filter(pk=item_id).values_list("handler", flat=True).first()
-            if handler in _held:
-                _held[handler].append(item_id)
+            if handler in held:
+                held[handler].append(item_id)
                 return True
         OutboxItem.objects.filter(pk=item_id).update(queued_at=timezone.now())
         outbox_execute(item_id=item_id)

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from core.audit import audit_bulk, audit_record, snapshot
 from core.audit_records import visit_lines
 from core.bulk import bulk_insert, fast_zlib, gc_paused, insert_with_blob, read_blob
+from core.models import OutboxItem
 from core.outbox import outbox_enqueue
 from core.services import publication_write
 from inspections import draw as engine
@@ -343,8 +344,16 @@ def matching_announce(
         raise DrawRefused(_("须先完成检查对象抽取，才能匹配执法人员。"))
     if supersedes is None and task.draws.filter(kind=Draw.Kind.INSPECTORS, trial=False).exists():
         raise DrawRefused(_("该任务已有人员匹配；重新匹配须说明理由并经批准。"))
-    if entity_draw_of(task) is None and not EntityList.objects.filter(task=task).exists():
+    entity_draw = entity_draw_of(task)
+    if entity_draw is None and not EntityList.objects.filter(task=task).exists():
         raise DrawRefused(_("尚无完成的正式抽取或指定名单。"))
+    if entity_draw is not None and not OutboxItem.objects.filter(
+        dedupe_key=f"visits:{entity_draw.pk}", status=OutboxItem.Status.DONE
+    ).exists():
+        # Teams are built per visit: the matching does not go ahead before the one-door join,
+        # background work after the draw. Not run yet (or failed): it runs here, changing
+        # nothing it already did.
+        draw_visits(draw_id=entity_draw.pk)
     sources, entropy = _sources_for(sources, server_entropy, False)
     _refuse_stale_sources(sources, supersedes)
     frame = build_matching_frame_for(task)

@@ -23,6 +23,11 @@ def test_plain_rows_are_joined_as_they_are() -> None:
 def test_a_value_that_copy_would_misread_makes_the_row_escaped(odd) -> None:
     rows = [(1, "plain", True), (2, odd, False)]
     assert _copy_text(rows, 3) == _value_by_value(rows)
+    assert _copy_text(rows, 3).split("\n")[0] == "1\tplain\tTrue"  # a bool reads the same both ways
+
+
+def test_a_row_of_the_wrong_width_is_not_joined_blindly() -> None:
+    assert _copy_text([("a\tb",)], 2) == "a\\tb\n"  # one escaped value: COPY then refuses the short row
 
 
 @pytest.mark.postgres

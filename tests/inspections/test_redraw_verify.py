@@ -121,3 +121,64 @@ def test_verify_draw_confirms_every_draw_in_the_demo_data(capsys) -> None:
     assert Draw.objects.filter(status="done", kind="inspectors").exists()
     call_command("verify_draw", "--all")
     assert "completed draws verify" in capsys.readouterr().out
+
+
+def _visits(task) -> set[str]:
+    from inspections.models import Visit
+
+    return set(Visit.objects.filter(visit_tasks__task=task).values_list("entity_id", flat=True))
+
+
+def test_the_visit_join_is_background_work_after_the_draw_and_can_run_again(done) -> None:
+    from core.models import OutboxItem
+    from inspections.drawing import draw_visits
+    from inspections.models import Visit
+
+    task, clerk, chief, draw = done
+    selected = set(draw.selections.values_list("entity_id", flat=True))
+    assert OutboxItem.objects.get(dedupe_key=f"visits:{draw.pk}").status == "done"
+    assert _visits(task) == selected
+    rows = sorted(Visit.objects.filter(visit_tasks__task=task).values_list("pk", "entity_id"))
+    assert draw_visits(draw_id=draw.pk).startswith("joined")  # again: the same visits, no new ones
+    assert sorted(Visit.objects.filter(visit_tasks__task=task).values_list("pk", "entity_id")) == rows
+
+
+def test_a_superseded_draws_late_visit_job_leaves_the_redraws_visits_alone(done, django_capture_on_commit_callbacks) -> None:
+    from core.outbox import held_back, outbox_execute
+    from inspections.drawing import draw_visits
+
+    task, clerk, chief, draw = done
+    later = [lottery_source("fc3d", TOMORROW + dt.timedelta(days=1))]
+    redraw = draw_redraw(draw=draw, user=clerk, approver=chief, reason="发现名录遗漏", sources=later)
+    with held_back("inspections.draw_visits") as held, django_capture_on_commit_callbacks(execute=True):
+        draw_record_randomness(draw=redraw, raw_values=["777"], user=clerk, today=TOMORROW + dt.timedelta(days=1))
+    redraw.refresh_from_db()
+    task.refresh_from_db()
+    assert redraw.status == "done" and len(held["inspections.draw_visits"]) == 1
+    assert _visits(task) == set(draw.selections.values_list("entity_id", flat=True))  # the job has not run yet
+    outbox_execute(item_id=held["inspections.draw_visits"][0])
+    fresh = set(redraw.selections.values_list("entity_id", flat=True))
+    assert _visits(task) == fresh  # entities the redraw dropped left their visits
+    assert draw_visits(draw_id=draw.pk) == "superseded"
+    assert _visits(task) == fresh
+
+
+def test_the_matching_does_not_go_ahead_without_the_visit_join(django_capture_on_commit_callbacks) -> None:
+    from core.outbox import held_back
+    from inspections.drawing import matching_announce
+    from inspectors.models import Inspector
+
+    dept = DepartmentFactory(code="SCJG")
+    clerk = person("clerk", dept, Role.STAFF)
+    registry(60)
+    for n in range(4):
+        Inspector.objects.create(department=dept, name=f"执法{n}", cert_no=f"SC-{n:03d}")
+    task = make_task(user=clerk, department=dept, ratio_bp=1000)
+    task_publish(task=task, user=clerk)
+    draw = draw_announce(task=task, user=clerk)
+    with held_back("inspections.draw_visits"), django_capture_on_commit_callbacks(execute=True):
+        draw_record_randomness(draw=draw, raw_values=["246", "13579"], user=clerk, today=TOMORROW)
+    task.refresh_from_db()
+    assert task.status == "entities_drawn" and not _visits(task)  # the join was held back (or failed)
+    matching_announce(task=task, user=clerk)
+    assert _visits(task) == set(draw.selections.values_list("entity_id", flat=True))
