@@ -22,7 +22,11 @@ from tests.inspections.entities import code, registry
 from tests.inspections.factories import make_task
 
 pytestmark = pytest.mark.django_db
-TOMORROW = timezone.localdate() + dt.timedelta(days=1)
+
+
+def tomorrow() -> dt.date:
+    """Tomorrow when the test runs, not when this module was imported: a run may cross midnight."""
+    return timezone.localdate() + dt.timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
@@ -39,7 +43,7 @@ def drawn(django_capture_on_commit_callbacks):
     task_publish(task=task, user=clerk)
     draw = draw_announce(task=task, user=clerk)
     with django_capture_on_commit_callbacks(execute=True):
-        draw_record_randomness(draw=draw, raw_values=["246", "13579"], user=clerk, today=TOMORROW)
+        draw_record_randomness(draw=draw, raw_values=["246", "13579"], user=clerk, today=tomorrow())
     draw.refresh_from_db()
     assert draw.status == "done" and VisitTask.objects.filter(task=task).exists()
     return task, clerk, chief, draw
@@ -90,10 +94,10 @@ def test_a_visit_removed_behind_the_chain_is_found(drawn) -> None:
 def test_a_redraw_by_request_is_chained_and_still_verifies(drawn, django_capture_on_commit_callbacks) -> None:
     task, clerk, chief, draw = drawn
     request = redraw_request_create(draw=draw, user=clerk, reason="名录有误")
-    later = [lottery_source("fc3d", TOMORROW + dt.timedelta(days=1))]
+    later = [lottery_source("fc3d", tomorrow() + dt.timedelta(days=1))]
     request = redraw_request_decide(request=request, user=chief, approve=True, note="同意", sources=later)
     with django_capture_on_commit_callbacks(execute=True):
-        draw_record_randomness(draw=request.new_draw, raw_values=["777"], user=clerk, today=TOMORROW + dt.timedelta(days=1))
+        draw_record_randomness(draw=request.new_draw, raw_values=["777"], user=clerk, today=tomorrow() + dt.timedelta(days=1))
     last = AuditEntry.objects.filter(object_type="inspections.redrawrequest", object_id=str(request.pk)).order_by("-seq").first()
     assert last.changes["status"] == "approved" and last.changes["new_draw_id"] == request.new_draw.pk
     # The redraw moved the task's visits: the removals are chained row by row, the join restates the set.

@@ -19,8 +19,15 @@ from tests.factories import DepartmentFactory, person
 from tests.inspections.entities import registry
 from tests.inspections.factories import item, make_task
 
-TODAY = timezone.localdate()
-TOMORROW = TODAY + dt.timedelta(days=1)
+
+def today() -> dt.date:
+    """Today when the test runs, not when this module was imported: a run may cross midnight."""
+    return timezone.localdate()
+
+
+def tomorrow() -> dt.date:
+    """Tomorrow when the test runs, not when this module was imported: a run may cross midnight."""
+    return today() + dt.timedelta(days=1)
 
 
 @dataclass
@@ -52,18 +59,18 @@ def build_joint(cast, capture) -> Joint:
     task = make_task(user=cast.alice, department=cast.dept_a, participants=[zjj], ratio_bp=1000, inspectors_per_entity=2,
                      items=[item(cast.dept_a, "A-001", "旅馆业治安管理情况的检查", methods=["on_site"],
                                  materials="营业执照\n旅客住宿登记簿")],
-                     window_start=TODAY + dt.timedelta(days=7), window_end=TODAY + dt.timedelta(days=30),
-                     deadline=TODAY + dt.timedelta(days=60))
+                     window_start=today() + dt.timedelta(days=7), window_end=today() + dt.timedelta(days=30),
+                     deadline=today() + dt.timedelta(days=60))
     task_publish(task=task, user=cast.alice)
     task_claim(part=TaskParticipant.objects.get(task=task, department=zjj), user=zed,
                items=[item(zjj, "Z-001", "房屋使用安全的检查", methods=["on_site", "documents"])])
     pools = {"A": pool(cast.dept_a, 6), "Z": pool(zjj, 4)}
     draw = draw_announce(task=task, user=cast.alice)
     with capture(execute=True):
-        draw_record_randomness(draw=draw, raw_values=["123", "45678"], user=cast.alice, today=TOMORROW)
+        draw_record_randomness(draw=draw, raw_values=["123", "45678"], user=cast.alice, today=tomorrow())
     match = matching_announce(task=task, user=cast.alice)
     with capture(execute=True):
-        draw_record_randomness(draw=match, raw_values=["987", "65432"], user=cast.alice, today=TOMORROW)
+        draw_record_randomness(draw=match, raw_values=["987", "65432"], user=cast.alice, today=tomorrow())
     task.refresh_from_db()
     assert task.status == "inspectors_matched"
     visit = Visit.objects.filter(visit_tasks__task=task).order_by("entity_id").first()

@@ -21,8 +21,16 @@ from tests.inspections.entities import registry
 from tests.inspections.factories import item, make_task
 
 pytestmark = pytest.mark.django_db
-TODAY = timezone.localdate()
-TOMORROW = TODAY + dt.timedelta(days=1)
+
+
+def today() -> dt.date:
+    """Today when the test runs, not when this module was imported: a run may cross midnight."""
+    return timezone.localdate()
+
+
+def tomorrow() -> dt.date:
+    """Tomorrow when the test runs, not when this module was imported: a run may cross midnight."""
+    return today() + dt.timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +69,7 @@ def ready(cast):
 def done(ready, cast, django_capture_on_commit_callbacks):
     draw = draw_announce(task=ready, user=cast.alice)
     with django_capture_on_commit_callbacks(execute=True):
-        draw_record_randomness(draw=draw, raw_values=["407", "39116"], user=cast.alice, today=TOMORROW)
+        draw_record_randomness(draw=draw, raw_values=["407", "39116"], user=cast.alice, today=tomorrow())
     draw.refresh_from_db()
     assert draw.status == "done"
     return draw
@@ -71,8 +79,8 @@ def _html(response) -> str:
     return response.content.decode()
 
 
-def _lottery(day=TOMORROW, **extra) -> dict:
-    return {"source": "lottery", "lottery_date": day.isoformat(), **extra}
+def _lottery(day: dt.date | None = None, **extra) -> dict:
+    return {"source": "lottery", "lottery_date": (day or tomorrow()).isoformat(), **extra}
 
 
 # --- The overview and the announcement ------------------------------------------------------
@@ -102,7 +110,7 @@ def test_only_the_initiating_departments_staff_may_announce(ready, cast, dave, a
 
 def test_a_lottery_of_today_is_refused_because_its_numbers_are_already_known(ready, cast, client) -> None:
     client.force_login(cast.alice)
-    response = client.post(f"/tasks/{ready.pk}/draws/announce/", _lottery(TODAY))
+    response = client.post(f"/tasks/{ready.pk}/draws/announce/", _lottery(today()))
     assert response.status_code == 200 and "开奖日期须在今天之后" in _html(response)
     assert not Draw.objects.exists()
 
@@ -125,7 +133,8 @@ def test_announce_randomness_and_result_through_the_pages(ready, cast, client, m
     draw.refresh_from_db()
     assert draw.randomness is None
 
-    monkeypatch.setattr("inspections.drawing.timezone.localdate", lambda: TOMORROW)
+    day_after = tomorrow()  # computed before the patch: tomorrow() itself calls timezone.localdate()
+    monkeypatch.setattr("inspections.drawing.timezone.localdate", lambda: day_after)
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(f"/draws/{draw.pk}/randomness/", {"value_0": "4 0 7", "value_1": "3 9 1 1 6"})
     assert response.status_code == 302 and response["Location"] == f"/draws/{draw.pk}/"
@@ -283,7 +292,7 @@ def test_a_redraw_request_is_approved_by_a_chief_and_supersedes(done, cast, chie
     request.refresh_from_db()
     assert request.status == "pending" and not Draw.objects.filter(supersedes=done).exists()
 
-    response = client.post(f"/draws/redraw-requests/{request.pk}/", {"decision": "approve", **_lottery(TOMORROW + dt.timedelta(days=1))})
+    response = client.post(f"/draws/redraw-requests/{request.pk}/", {"decision": "approve", **_lottery(tomorrow() + dt.timedelta(days=1))})
     request.refresh_from_db()
     redraw = Draw.objects.get(supersedes=done)
     assert response["Location"] == f"/draws/{redraw.pk}/"
@@ -314,7 +323,7 @@ def matched(done, cast, django_capture_on_commit_callbacks):
     pool = [Inspector.objects.create(department=cast.dept_a, name=f"甲{i}", cert_no=f"A-{i:04d}") for i in range(8)]
     match = matching_announce(task=done.task, user=cast.alice)
     with django_capture_on_commit_callbacks(execute=True):
-        draw_record_randomness(draw=match, raw_values=["123", "45678"], user=cast.alice, today=TOMORROW)
+        draw_record_randomness(draw=match, raw_values=["123", "45678"], user=cast.alice, today=tomorrow())
     match.refresh_from_db()
     assert match.status == "done"
     return match, pool
@@ -370,6 +379,6 @@ def test_fairness_pages_three_people(done, cast, dave, auditor, client) -> None:
 
 def test_a_witnessed_ceremony_can_be_announced(ready, cast, client) -> None:
     client.force_login(cast.alice)
-    data = {"source": "witness", "witness": "区公证处 王某", "ceremony_date": TODAY.isoformat(), "count": "3"}
+    data = {"source": "witness", "witness": "区公证处 王某", "ceremony_date": today().isoformat(), "count": "3"}
     response = client.post(f"/tasks/{ready.pk}/draws/announce/", data)
     assert response.status_code == 302, _html(response)

@@ -15,7 +15,10 @@ from tests.inspections.factories import make_task
 
 pytestmark = pytest.mark.django_db
 
-TOMORROW = timezone.localdate() + dt.timedelta(days=1)
+
+def tomorrow() -> dt.date:
+    """Tomorrow when the test runs, not when this module was imported: a run may cross midnight."""
+    return timezone.localdate() + dt.timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
@@ -37,7 +40,7 @@ def ready_task(django_capture_on_commit_callbacks):
 
 def _run(draw, user, django_capture_on_commit_callbacks, values=("358", "04712")):
     with django_capture_on_commit_callbacks(execute=True):
-        draw_record_randomness(draw=draw, raw_values=list(values), user=user, today=TOMORROW)
+        draw_record_randomness(draw=draw, raw_values=list(values), user=user, today=tomorrow())
     draw.refresh_from_db()
     return draw
 
@@ -102,7 +105,7 @@ def test_randomness_once_recorded_cannot_be_changed(ready_task, django_capture_o
     task, user = ready_task
     draw = _run(draw_announce(task=task, user=user), user, django_capture_on_commit_callbacks)
     with pytest.raises(DrawRefused, match="不能更改"):
-        draw_record_randomness(draw=draw, raw_values=["111", "22222"], user=user, today=TOMORROW)
+        draw_record_randomness(draw=draw, raw_values=["111", "22222"], user=user, today=tomorrow())
 
 
 def test_server_entropy_alone_is_refused_for_a_real_draw(ready_task) -> None:

@@ -15,7 +15,7 @@ from inspections import notices
 from inspections.fieldwork_services import team_build
 from inspections.models import Notice, NoticeEvent, Objection, TeamMember, Visit
 from inspections.objections import objection_submit
-from tests.inspections.fieldwork_setup import TODAY, build_joint
+from tests.inspections.fieldwork_setup import build_joint, today
 
 pytestmark = pytest.mark.django_db
 
@@ -152,7 +152,7 @@ def test_a_date_outside_the_window_or_not_proposed_is_refused(joint, notice) -> 
     with pytest.raises(notices.NoticeRefused, match="拟定的日期"):
         notices.notice_confirm(notice=notice, signer="张", day=joint.visit.window_start)
     with pytest.raises(notices.NoticeRefused, match="检查期间"):
-        notices.notice_confirm(notice=notice, signer="张", day=None, other_day=TODAY - dt.timedelta(days=1))
+        notices.notice_confirm(notice=notice, signer="张", day=None, other_day=today() - dt.timedelta(days=1))
 
 
 def test_unknown_codes_are_404_and_the_page_is_rate_limited(joint, notice, client, monkeypatch) -> None:

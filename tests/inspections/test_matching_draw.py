@@ -15,7 +15,11 @@ from tests.inspections.entities import registry
 from tests.inspections.factories import item, make_task
 
 pytestmark = pytest.mark.django_db
-TOMORROW = timezone.localdate() + dt.timedelta(days=1)
+
+
+def tomorrow() -> dt.date:
+    """Tomorrow when the test runs, not when this module was imported: a run may cross midnight."""
+    return timezone.localdate() + dt.timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
@@ -40,7 +44,7 @@ def drawn(django_capture_on_commit_callbacks):
     pools = {"GA": _pool(ga, 8), "ZJJ": _pool(zjj, 5)}
     draw = draw_announce(task=task, user=ga_user)
     with django_capture_on_commit_callbacks(execute=True):
-        draw_record_randomness(draw=draw, raw_values=["123", "45678"], user=ga_user, today=TOMORROW)
+        draw_record_randomness(draw=draw, raw_values=["123", "45678"], user=ga_user, today=tomorrow())
     task.refresh_from_db()
     assert task.status == "entities_drawn"
     return task, ga_user, pools, draw
@@ -59,7 +63,7 @@ def test_matching_is_a_second_draw_whose_evidence_verifies(drawn, django_capture
     assert match.frame_hash_hex != entity_draw.frame_hash_hex
     assert PublicationRecord.objects.count() == publications  # inspector inputs stay staff-side
     with django_capture_on_commit_callbacks(execute=True):
-        draw_record_randomness(draw=match, raw_values=["987", "65432"], user=user, today=TOMORROW)
+        draw_record_randomness(draw=match, raw_values=["987", "65432"], user=user, today=tomorrow())
     match.refresh_from_db()
     task.refresh_from_db()
     assert match.status == "done" and task.status == "inspectors_matched"

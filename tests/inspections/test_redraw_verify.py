@@ -18,7 +18,11 @@ from tests.inspections.entities import registry
 from tests.inspections.factories import make_task
 
 pytestmark = pytest.mark.django_db
-TOMORROW = timezone.localdate() + dt.timedelta(days=1)
+
+
+def tomorrow() -> dt.date:
+    """Tomorrow when the test runs, not when this module was imported: a run may cross midnight."""
+    return timezone.localdate() + dt.timedelta(days=1)
 
 
 @pytest.fixture(autouse=True)
@@ -36,14 +40,14 @@ def done(django_capture_on_commit_callbacks):
     task_publish(task=task, user=clerk)
     draw = draw_announce(task=task, user=clerk)
     with django_capture_on_commit_callbacks(execute=True):
-        draw_record_randomness(draw=draw, raw_values=["246", "13579"], user=clerk, today=TOMORROW)
+        draw_record_randomness(draw=draw, raw_values=["246", "13579"], user=clerk, today=tomorrow())
     draw.refresh_from_db()
     return task, clerk, chief, draw
 
 
 def test_a_redraw_needs_a_reason_and_an_approver_who_is_not_the_operator(done) -> None:
     task, clerk, chief, draw = done
-    later = [lottery_source("fc3d", TOMORROW + dt.timedelta(days=1))]
+    later = [lottery_source("fc3d", tomorrow() + dt.timedelta(days=1))]
     with pytest.raises(DrawRefused, match="理由"):
         draw_redraw(draw=draw, user=clerk, approver=chief, reason=" ", sources=later)
     with pytest.raises(DrawRefused, match="批准"):
@@ -54,12 +58,12 @@ def test_a_redraw_needs_a_reason_and_an_approver_who_is_not_the_operator(done) -
 
 def test_a_redraw_supersedes_with_fresh_sources_and_the_next_code_and_both_stay(done, django_capture_on_commit_callbacks) -> None:
     task, clerk, chief, draw = done
-    later = [lottery_source("fc3d", TOMORROW + dt.timedelta(days=1))]
+    later = [lottery_source("fc3d", tomorrow() + dt.timedelta(days=1))]
     redraw = draw_redraw(draw=draw, user=clerk, approver=chief, reason="发现名录遗漏", sources=later)
     assert redraw.supersedes == draw and redraw.iteration == draw.iteration + 1
     assert redraw.reason == "发现名录遗漏" and redraw.approved_by == chief
     with django_capture_on_commit_callbacks(execute=True):
-        draw_record_randomness(draw=redraw, raw_values=["777"], user=clerk, today=TOMORROW + dt.timedelta(days=1))
+        draw_record_randomness(draw=redraw, raw_values=["777"], user=clerk, today=tomorrow() + dt.timedelta(days=1))
     redraw.refresh_from_db()
     assert redraw.status == "done" and Draw.objects.filter(task=task).count() == 2
     assert draw.selections.exists() and redraw.selections.exists()
@@ -148,10 +152,10 @@ def test_a_superseded_draws_late_visit_job_leaves_the_redraws_visits_alone(done,
     from inspections.drawing import draw_visits
 
     task, clerk, chief, draw = done
-    later = [lottery_source("fc3d", TOMORROW + dt.timedelta(days=1))]
+    later = [lottery_source("fc3d", tomorrow() + dt.timedelta(days=1))]
     redraw = draw_redraw(draw=draw, user=clerk, approver=chief, reason="发现名录遗漏", sources=later)
     with held_back("inspections.draw_visits") as held, django_capture_on_commit_callbacks(execute=True):
-        draw_record_randomness(draw=redraw, raw_values=["777"], user=clerk, today=TOMORROW + dt.timedelta(days=1))
+        draw_record_randomness(draw=redraw, raw_values=["777"], user=clerk, today=tomorrow() + dt.timedelta(days=1))
     redraw.refresh_from_db()
     task.refresh_from_db()
     assert redraw.status == "done" and len(held["inspections.draw_visits"]) == 1
@@ -177,7 +181,7 @@ def test_the_matching_does_not_go_ahead_without_the_visit_join(django_capture_on
     task_publish(task=task, user=clerk)
     draw = draw_announce(task=task, user=clerk)
     with held_back("inspections.draw_visits"), django_capture_on_commit_callbacks(execute=True):
-        draw_record_randomness(draw=draw, raw_values=["246", "13579"], user=clerk, today=TOMORROW)
+        draw_record_randomness(draw=draw, raw_values=["246", "13579"], user=clerk, today=tomorrow())
     task.refresh_from_db()
     assert task.status == "entities_drawn" and not _visits(task)  # the join was held back (or failed)
     matching_announce(task=task, user=clerk)

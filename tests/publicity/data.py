@@ -29,9 +29,13 @@ from tests.inspections.entities import registry
 from tests.inspections.factories import item as make_item
 from tests.inspections.factories import make_task
 
-TOMORROW = timezone.localdate() + dt.timedelta(days=1)
 NAME = "青禾餐饮管理有限公司"
 MARK = "PRIVMARKQ7"
+
+
+def tomorrow() -> dt.date:
+    """Tomorrow when the test runs, not when this module was imported: a run may cross midnight."""
+    return timezone.localdate() + dt.timedelta(days=1)
 
 
 @dataclass
@@ -52,7 +56,7 @@ class PublicData:
 
 def _run(draw: Any, user: Any, capture: Any, values: tuple[str, ...]) -> Any:
     with capture(execute=True):
-        draw_record_randomness(draw=draw, raw_values=list(values), user=user, today=TOMORROW)
+        draw_record_randomness(draw=draw, raw_values=list(values), user=user, today=tomorrow())
     draw.refresh_from_db()
     return draw
 
