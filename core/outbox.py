@@ -10,6 +10,7 @@ With no Redis (the embedded default) the handler runs in-process on commit.
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import socket
@@ -20,7 +21,7 @@ from functools import partial
 from typing import Any
 
 from django.conf import settings
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -52,6 +53,8 @@ def handler_for(name: str) -> Handler:
 def outbox_enqueue(*, handler: str, payload: dict[str, Any], dedupe_key: str | None = None, user: Any = None) -> OutboxItem:
     """Record the request in the caller's transaction; hand it over once that commits."""
     handler_for(handler)  # fail now, in the request, if nobody can run it
+    if dedupe_key and connection.vendor == "postgresql":
+        return _enqueue_once_postgres(handler, payload, dedupe_key, user)
     with transaction.atomic():
         if dedupe_key:
             item, created = OutboxItem.objects.get_or_create(
@@ -62,6 +65,26 @@ def outbox_enqueue(*, handler: str, payload: dict[str, Any], dedupe_key: str | N
         else:
             item = OutboxItem.objects.create(handler=handler, payload=payload, created_by=user)
         transaction.on_commit(partial(dispatch, item.pk))
+    return item
+
+
+def _enqueue_once_postgres(handler: str, payload: dict[str, Any], dedupe_key: str, user: Any) -> OutboxItem:
+    """``outbox_enqueue`` with a key, in one statement (``get_or_create`` takes six, with its
+    savepoints): insert unless the key is taken, else return the item that holds it."""
+    now = timezone.now()
+    item = OutboxItem(handler=handler, payload=payload, dedupe_key=dedupe_key, created_by=user, created_at=now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO core_outboxitem (handler, payload, dedupe_key, status, created_at, created_by_id, attempts, "
+            "last_error, result) VALUES (%s, %s::jsonb, %s, %s, %s, %s, 0, '', '{}'::jsonb) "
+            "ON CONFLICT (dedupe_key) DO NOTHING RETURNING id",
+            [handler, json.dumps(payload), dedupe_key, OutboxItem.Status.PENDING, now, item.created_by_id],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        return OutboxItem.objects.get(dedupe_key=dedupe_key)
+    item.pk, item._state.adding, item._state.db = row[0], False, connection.alias
+    transaction.on_commit(partial(dispatch, item.pk))
     return item
 
 

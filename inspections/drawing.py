@@ -207,15 +207,27 @@ def stored_frame_blob(draw: Draw) -> bytes:
     return read_blob(DrawFrame, pk, "blob")
 
 
-def _commitment(task: Task) -> TaskCommitment:
+def _take_iteration(task: Task) -> tuple[TaskCommitment, int]:
+    """The task's commitment chain (created at its first draw) and the next iteration, taken:
+    the chain row records that it is used, and the trail chains that state."""
     existing = TaskCommitment.objects.select_for_update().filter(task=task).first()
-    if existing:
-        return existing
-    secret = secrets.token_bytes(32)
-    n = settings.DRAW_CHAIN_LENGTH
-    return TaskCommitment.objects.create(
-        task=task, chain_length=n, secret_hex=secret.hex(), commitment_hex=engine.chain_commitment(secret, n).hex()
-    )
+    if existing is None:
+        secret = secrets.token_bytes(32)
+        n = settings.DRAW_CHAIN_LENGTH
+        # Created with its first iteration taken: one write, one chained record.
+        chain = TaskCommitment.objects.create(
+            task=task, chain_length=n, secret_hex=secret.hex(), commitment_hex=engine.chain_commitment(secret, n).hex(),
+            next_iteration=2,
+        )
+        return chain, 1
+    iteration = existing.next_iteration
+    if iteration > existing.chain_length:
+        raise DrawRefused(_("该任务的承诺链已用尽。"))
+    TaskCommitment.objects.filter(pk=existing.pk).update(next_iteration=iteration + 1)
+    # An UPDATE fires no signal: chain the advanced state (the secret is masked by AUDIT_MASKED).
+    existing.next_iteration = iteration + 1
+    audit_record(action="update", object_type=existing._meta.label_lower, object_id=str(existing.pk), changes=snapshot(existing))
+    return existing, iteration
 
 
 def _quota_args(task: Task, sizes: dict[str, int]) -> dict[str, Any]:
@@ -269,14 +281,7 @@ def _announce(
     *, task: Task, kind: str, frame: Any, user: Any, sources: list[dict[str, Any]], entropy: str, trial: bool,
     supersedes: Draw | None, reason: str, approver: Any,
 ) -> Draw:
-    chain = _commitment(task)
-    iteration = chain.next_iteration
-    if iteration > chain.chain_length:
-        raise DrawRefused(_("该任务的承诺链已用尽。"))
-    TaskCommitment.objects.filter(pk=chain.pk).update(next_iteration=iteration + 1)
-    # An UPDATE fires no signal: chain the advanced state (the secret is masked by AUDIT_MASKED).
-    chain.refresh_from_db()
-    audit_record(action="update", object_type=chain._meta.label_lower, object_id=str(chain.pk), changes=snapshot(chain))
+    chain, iteration = _take_iteration(task)
     now = timezone.now()
     announcement = engine.make_announcement(
         published_at=now.isoformat(), commitment=bytes.fromhex(chain.commitment_hex),

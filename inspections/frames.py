@@ -25,13 +25,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
+import numpy as np
 import psycopg2
 from django.db import connection
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Case, CharField, Exists, OuterRef, QuerySet, TextField, Value, When
+from django.db.models.functions import Cast, Concat
 
 from core.bulk import copy_value, copy_values
 from entities.models import DirectoryEntry, Entity, EntityStatus, EntityTag, EntityType
 from inspections.draw import LabelError, PackedLabels
+from inspections.draw.encoding import USCC_LENGTH
 from inspections.models import InspectionRecord, Task, TaskItem
 
 NOT_ACTIVE = [s.value for s in EntityStatus if s != EntityStatus.ACTIVE]
@@ -141,7 +144,9 @@ def _groups(text: str) -> dict[str, list[str]]:
         return dict(groups)
 
 
-def _strata_postgres(task: Task, eligible: QuerySet[Entity], gone: QuerySet[Entity]) -> tuple[dict[str, Sequence[str]], int]:
+def _strata_postgres(
+    task: Task, eligible: QuerySet[Entity], gone: QuerySet[Entity], both: QuerySet[Entity]
+) -> tuple[dict[str, Sequence[str]], int]:
     """The strata and the count of ``gone`` (the not-in-existence rule's rows)."""
     if task.sampling == Task.Sampling.RISK_RATIO:
         by_risk: dict[str, list[str]] = {}
@@ -150,7 +155,7 @@ def _strata_postgres(task: Task, eligible: QuerySet[Entity], gone: QuerySet[Enti
                 uscc, _tab, risk = line.partition("\t")
                 by_risk.setdefault(stratum_key(task, risk, kind), []).append(uscc)
         return dict(by_risk), gone.count()
-    packed, removed = _strata_by_type_packed(task, eligible, gone)
+    packed, removed = _strata_by_type_packed(task, eligible, gone, both)
     if packed is not None:
         return packed, removed
     strata: dict[str, Sequence[str]] = {}
@@ -248,8 +253,42 @@ def _estimated_rows(cursor: Any, qs: QuerySet[Entity]) -> int:
 _GONE = "count of the rows gone"  # not an entity type: the not-in-existence count, exported alongside
 
 
+_FLAG_GONE = ord("-")
+
+
+def _flagged_export(cursor: Any, kinds: list[str], both: QuerySet[Entity]) -> dict[str, bytes] | None:
+    """A small frame in one pass over the scope: every eligible or gone row (``both``) as one line, its
+    code and one flag character (the index of its type in ``kinds``, or ``-`` for gone), in code
+    order; the lines are then cut by type with array operations. Measured on a 70,000-entity
+    district frame: 20 ms, against 40 ms for one ``string_agg`` per type (each a scan of the
+    scope's index range). None when a code is not 18 characters (the caller's general path)."""
+    if len(kinds) > 10:
+        return None
+    flag = Case(
+        *[When(status=EntityStatus.ACTIVE, entity_type=kind, then=Value(str(i))) for i, kind in enumerate(kinds)],
+        default=Value(chr(_FLAG_GONE)), output_field=CharField(),
+    )
+    rows = both.annotate(line=Concat(Cast("uscc", TextField()), flag, output_field=TextField()))
+    sql, params = rows.order_by("uscc").values_list("line").query.sql_with_params()
+    buffer = io.BytesIO()
+    cursor.copy_expert(f"COPY ({cursor.mogrify(sql, params).decode()}) TO STDOUT", buffer)
+    data, width = buffer.getvalue(), USCC_LENGTH + 2  # the code, the flag, the newline
+    if len(data) % width:
+        return None
+    lines = np.frombuffer(data, dtype=np.uint8).reshape(-1, width)
+    if not (lines[:, width - 1] == ord("\n")).all():
+        return None
+    flags = lines[:, USCC_LENGTH]
+    values = {_GONE: str(int(np.count_nonzero(flags == _FLAG_GONE))).encode()}
+    for i, kind in enumerate(kinds):
+        of_kind = lines[flags == ord(str(i))][:, : USCC_LENGTH + 1]  # the code and the flag's place
+        of_kind[:, USCC_LENGTH] = ord("\n")
+        values[kind] = of_kind.tobytes()[:-1]
+    return values
+
+
 def _strata_by_type_packed(
-    task: Task, eligible: QuerySet[Entity], gone: QuerySet[Entity]
+    task: Task, eligible: QuerySet[Entity], gone: QuerySet[Entity], both: QuerySet[Entity]
 ) -> tuple[dict[str, Sequence[str]] | None, int]:
     """Each entity type's codes as one text, straight into the stratum's packed labels (None:
     not all codes are 18 characters, use the general path), and the count of ``gone``, taken
@@ -275,9 +314,11 @@ def _strata_by_type_packed(
         if _may_export_snapshot() and _estimated_rows(cursor, eligible) >= PARALLEL_EXPORT_ROWS:
             values = _export_in_parallel({**{kind: ("lines", query) for kind, query in codes.items()}, _GONE: ("value", count)})
         else:  # one statement, so every type and the count come from one state of the registry
-            joined = [f"(SELECT string_agg(s.uscc::text, E'\\n') FROM ({query}) AS s)" for query in codes.values()]  # noqa: S608 - mogrified
-            together = "SELECT " + ", ".join([*joined, f"({count})"])
-            values = {kind: value or b"" for kind, value in zip([*codes, _GONE], copy_values(cursor, together), strict=True)}
+            values = _flagged_export(cursor, kinds, both)
+            if values is None:  # not every code is 18 characters: each type joined by the database
+                joined = [f"(SELECT string_agg(s.uscc::text, E'\\n') FROM ({query}) AS s)" for query in codes.values()]  # noqa: S608 - mogrified
+                together = "SELECT " + ", ".join([*joined, f"({count})"])
+                values = {kind: value or b"" for kind, value in zip([*codes, _GONE], copy_values(cursor, together), strict=True)}
     removed = int(values.pop(_GONE))
     strata: dict[str, Sequence[str]] = {}
     for kind in sorted(values):
@@ -308,7 +349,10 @@ def build_frame_rows(task: Task) -> FrameRows:
         if removed:
             eligible = eligible.exclude(uscc__in=removed)
     if connection.vendor == "postgresql":
-        strata, gone_count = _strata_postgres(task, eligible, gone)
+        # The eligible and the gone rows together: the scope without the history rules' entities.
+        removed_codes = [c for _rule, removed in history for c in removed]
+        in_frame_or_gone = scope.exclude(uscc__in=removed_codes) if removed_codes else scope
+        strata, gone_count = _strata_postgres(task, eligible, gone, in_frame_or_gone)
     else:
         strata, gone_count = _strata_portable(task, eligible), gone.count()
     exclusions = [("not_in_existence", gone_count)] + [(rule, len(removed)) for rule, removed in history]

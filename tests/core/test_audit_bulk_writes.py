@@ -59,7 +59,8 @@ def test_the_commitment_advance_is_chained_without_the_secret(drawn) -> None:
     chain = TaskCommitment.objects.get(task=task)
     assert chain.next_iteration == 2
     last = AuditEntry.objects.filter(object_type="inspections.taskcommitment", object_id=str(chain.pk)).order_by("-seq").first()
-    assert last.action == "update" and last.changes["next_iteration"] == 2
+    # The first draw creates the chain with its first iteration taken: one write, chained once.
+    assert last.action == "create" and last.changes["next_iteration"] == 2
     assert last.changes["secret_hex"].startswith("sha256:")
     assert not any(chain.secret_hex in str(c) for c in AuditEntry.objects.values_list("changes", flat=True))
     assert verify_records().ok, verify_records().problems

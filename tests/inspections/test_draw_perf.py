@@ -219,3 +219,57 @@ def test_the_parallel_export_gives_the_strata_one_connection_gives(monkeypatch) 
     assert sum(len(v) for v in parallel.strata.values()) == 400
     assert not failures and Entity.objects.filter(uscc=late).exists()  # committed, but after the snapshot
     assert late not in {label for labels in parallel.strata.values() for label in labels}
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_a_small_frame_cut_by_flags_equals_the_frame_joined_per_type(monkeypatch) -> None:
+    """A small frame comes out of one pass over the scope, a flag per line: the strata, the
+    not-in-existence count and the history rules' removals are those of the per-type export,
+    and a code that is not 18 characters falls back to it."""
+    import datetime as dt
+
+    from agencies.models import Role
+    from entities.models import Entity
+    from inspections import frames
+    from inspections.models import InspectionRecord
+    from tests.factories import DepartmentFactory, person
+    from tests.inspections.entities import registry
+    from tests.inspections.factories import make_task
+
+    dept = DepartmentFactory(code="SCJG")
+    user = person("clerk", dept, Role.STAFF)
+    active = registry(300)
+    registry(9, start=300, status="revoked")
+    registry(4, start=400, status="moved_out")
+    registry(50, start=500, region="370113002")  # out of scope
+    task = make_task(user=user, department=dept, title="标记导出", filters={"regions": ["370113001"]})
+    item = task.task_items.first().item
+    for e in active[:6]:
+        InspectionRecord.objects.create(entity=e, department=dept, item=item, inspected_on=dt.date(task.year, 3, 1))
+
+    calls, original = [], frames._flagged_export
+
+    def flagged(*args):
+        calls.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(frames, "_flagged_export", flagged)
+    cut = frames.build_frame_rows(task)
+    assert len(calls) == 1
+    monkeypatch.setattr(frames, "_flagged_export", lambda *args: None)
+    joined = frames.build_frame_rows(task)
+    assert {k: v.data for k, v in cut.strata.items()} == {k: v.data for k, v in joined.strata.items()}
+    assert set(cut.strata) == {"type:enterprise", "type:individual", "type:cooperative"}
+    assert cut.exclusions == joined.exclusions == [
+        ("not_in_existence", 13), ("inspected_this_year_for_item", 6), ("inspected_this_quarter_by_other_department", 0)
+    ]
+    assert sum(len(v) for v in cut.strata.values()) == 294
+    assert not {e.uscc for e in active[:6]} & {label for v in cut.strata.values() for label in v}
+
+    # A code of another length: the flagged lines are not all one width, the general path runs.
+    monkeypatch.setattr(frames, "_flagged_export", original)
+    Entity.objects.filter(uscc=active[10].uscc).update(uscc="SHORT0001")
+    rows = frames.build_frame_rows(task)
+    assert "SHORT0001" in {label.strip() for v in rows.strata.values() for label in v}
+    assert rows.exclusions[0] == ("not_in_existence", 13)
