@@ -28,8 +28,7 @@ from typing import Any, Literal, overload
 import numpy as np
 import psycopg2
 from django.db import connection
-from django.db.models import Case, CharField, Exists, OuterRef, QuerySet, TextField, Value, When
-from django.db.models.functions import Cast, Concat
+from django.db.models import Case, CharField, Exists, OuterRef, QuerySet, Value, When
 
 from core.bulk import copy_value, copy_values
 from entities.models import DirectoryEntry, Entity, EntityStatus, EntityTag, EntityType
@@ -258,7 +257,7 @@ _FLAG_GONE = ord("-")
 
 def _flagged_export(cursor: Any, kinds: list[str], both: QuerySet[Entity]) -> dict[str, bytes] | None:
     """A small frame in one pass over the scope: every eligible or gone row (``both``) as one line, its
-    code and one flag character (the index of its type in ``kinds``, or ``-`` for gone), in code
+    code, a tab and one flag character (the index of its type in ``kinds``, or ``-`` for gone), in code
     order; the lines are then cut by type with array operations. Measured on a 70,000-entity
     district frame: 20 ms, against 40 ms for one ``string_agg`` per type (each a scan of the
     scope's index range). None when a code is not 18 characters (the caller's general path)."""
@@ -268,20 +267,22 @@ def _flagged_export(cursor: Any, kinds: list[str], both: QuerySet[Entity]) -> di
         *[When(status=EntityStatus.ACTIVE, entity_type=kind, then=Value(str(i))) for i, kind in enumerate(kinds)],
         default=Value(chr(_FLAG_GONE)), output_field=CharField(),
     )
-    rows = both.annotate(line=Concat(Cast("uscc", TextField()), flag, output_field=TextField()))
-    sql, params = rows.order_by("uscc").values_list("line").query.sql_with_params()
+    sql, params = both.annotate(flag=flag).order_by("uscc").values_list("uscc", "flag").query.sql_with_params()
     buffer = io.BytesIO()
     cursor.copy_expert(f"COPY ({cursor.mogrify(sql, params).decode()}) TO STDOUT", buffer)
-    data, width = buffer.getvalue(), USCC_LENGTH + 2  # the code, the flag, the newline
+    data, width = buffer.getvalue(), USCC_LENGTH + 3  # the code, a tab, the flag, the newline
     if len(data) % width:
         return None
     lines = np.frombuffer(data, dtype=np.uint8).reshape(-1, width)
-    if not (lines[:, width - 1] == ord("\n")).all():
+    # The code column is blank-padded to 18: a shorter code shows as a space.
+    if not ((lines[:, USCC_LENGTH] == ord("\t")).all() and (lines[:, width - 1] == ord("\n")).all()) or (
+        lines[:, :USCC_LENGTH] == ord(" ")
+    ).any():
         return None
-    flags = lines[:, USCC_LENGTH]
+    flags = lines[:, USCC_LENGTH + 1]
     values = {_GONE: str(int(np.count_nonzero(flags == _FLAG_GONE))).encode()}
     for i, kind in enumerate(kinds):
-        of_kind = lines[flags == ord(str(i))][:, : USCC_LENGTH + 1]  # the code and the flag's place
+        of_kind = lines[flags == ord(str(i))][:, : USCC_LENGTH + 1]  # the code and the tab's place
         of_kind[:, USCC_LENGTH] = ord("\n")
         values[kind] = of_kind.tobytes()[:-1]
     return values
