@@ -1,7 +1,7 @@
 """Admin for the registry and the directories. The registry may hold ten million rows: no page
-counts the whole table, search hits the primary key or the name, and the registry is imported
-(the same checks as the staff pages) but not exported from here: a full export belongs in a
-command, not in a web request."""
+counts the whole table, search hits the primary key or the names' bigram index (as the staff
+list does), and the registry is imported (the same checks as the staff pages) but not exported
+from here: a full export belongs in a command, not in a web request."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from entities.models import (
     Tag,
 )
 from entities.resources import EntityResource
+from entities.selectors import name_contains
 
 
 class CappedCountPaginator(Paginator):
@@ -93,7 +94,7 @@ class EntityAdmin(ImportExportModelAdmin, BigTableAdmin):
             return queryset, False
         if len(term) == 18 and term.isalnum():  # the primary key: one index lookup
             return queryset.filter(uscc=term.upper()), False
-        return queryset.filter(name__contains=term), False
+        return name_contains(queryset, term), False
 
     def has_export_permission(self, request: HttpRequest) -> bool:
         return False

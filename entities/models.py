@@ -125,6 +125,8 @@ class Entity(models.Model):
             # in code order, straight from the index: no sort, no table access.
             models.Index(fields=["region", "status", "entity_type", "uscc"], include=["risk_class"], name="entity_draw_frame"),
             models.Index(fields=["industry", "uscc"], name="entity_industry"),
+            # And on PostgreSQL a GIN index over the names' bigrams for the search by name
+            # (entity_name_bigrams, migration 0004: built CONCURRENTLY, on an SQL function).
         ]
         constraints = [
             models.CheckConstraint(

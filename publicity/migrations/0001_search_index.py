@@ -70,7 +70,7 @@ def backwards(apps, schema_editor):  # type: ignore[no-untyped-def]
             cursor.execute(f"DROP STATISTICS IF EXISTS {name}")
         for name, _definition in INDEXES:
             cursor.execute(f"DROP INDEX CONCURRENTLY IF EXISTS {name}")
-        cursor.execute("DROP FUNCTION IF EXISTS ssj_bigrams(text)")
+        # ssj_bigrams stays: core owns it now (core 0005) and the registry's name index uses it.
 
 
 class Migration(migrations.Migration):
