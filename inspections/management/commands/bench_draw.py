@@ -11,7 +11,8 @@ measured (``core.outbox.held_back``), then runs them and reports their times, co
 on their own (``*_evidence_ms``, ``*_visits_ms``). Beside it, in the same run, the
 naive, unverifiable ``order_by("?")[:k]`` on the same filters. Matching: 20,000 entities x 2
 departments from a 5,000-inspector pool (load cap 20, 1% of entity-inspector pairs in conflict,
-5% of inspectors on leave). Prints one JSON line (medians).
+5% of inspectors on leave). Prints one JSON line (medians); ``peak_rss_mb`` is the process's peak
+resident memory from after the registry is ready (generating it is not counted).
 """
 
 from __future__ import annotations
