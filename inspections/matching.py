@@ -94,7 +94,7 @@ def _conflicts(usccs: list[str], label_of: dict[int, str]) -> engine.PairSet:
             cursor.execute("SET LOCAL work_mem = '256MB'")  # aggregate a million pairs in memory
         cursor.execute(
             "SELECT entity_id, string_agg(inspector_id::text, ',') FROM inspectors_conflictdeclaration "
-            "WHERE entity_id = ANY(%s::text[]) AND inspector_id = ANY(%s::bigint[]) AND status <> %s GROUP BY entity_id",
+            "WHERE entity_id = ANY(%s::bpchar[]) AND inspector_id = ANY(%s::bigint[]) AND status <> %s GROUP BY entity_id",
             [usccs, list(label_of), ConflictDeclaration.Status.REJECTED],
         )
         for entity, ids in cursor.fetchall():
