@@ -273,3 +273,22 @@ def test_a_small_frame_cut_by_flags_equals_the_frame_joined_per_type(monkeypatch
     rows = frames.build_frame_rows(task)
     assert "SHORT0001" in {label.strip() for v in rows.strata.values() for label in v}
     assert rows.exclusions[0] == ("not_in_existence", 13)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_compressed_blobs_are_not_compressed_again_by_postgresql() -> None:
+    """Frames, bundles and public attachments are stored zlib-compressed: their columns skip
+    PostgreSQL's own compression attempt (storage EXTERNAL), which on a city frame cost most
+    of the time of storing it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attrelid::regclass::text, attname, attstorage FROM pg_attribute "
+            "WHERE (attrelid::regclass::text, attname) IN (('inspections_drawframe', 'blob'), "
+            "('inspections_drawevidence', 'bundle'), ('inspections_drawevidence', 'public_bundle'), "
+            "('core_publicationattachment', 'compressed'))"
+        )
+        storage = {(table, column): kind for table, column, kind in cursor.fetchall()}
+    assert len(storage) == 4 and set(storage.values()) == {"e"}, storage
