@@ -98,7 +98,6 @@ def audit_record(
 
     actor = actor if actor is not None else current_actor()
     entry = AuditEntry(
-        at=timezone.now(),
         actor=actor,
         actor_label=(actor.get_username() if actor is not None else "system")[:150],
         action=action[:64],
@@ -121,6 +120,9 @@ def audit_record(
 
 
 def _link(entry: Any, prev_seq: int, prev_hash: str) -> None:
+    """Make ``entry`` the link after (prev_seq, prev_hash), timed now: called once the head is
+    known (locked, or about to be moved from the state last seen), so times follow the order."""
+    entry.at = timezone.now()
     entry.seq, entry.prev_hash = prev_seq + 1, prev_hash
     entry.hash = entry_hash(prev_hash=prev_hash, fields=_hashed_fields(entry))
 

@@ -24,5 +24,5 @@ def _storage(kind: str):  # type: ignore[no-untyped-def]
 
 
 class Migration(migrations.Migration):
-    dependencies = [("inspections", "0010_draw_rows_without_db_foreign_keys")]
+    dependencies = [("inspections", "0010_draw_rows_without_draw_foreign_key")]
     operations = [migrations.RunPython(_storage("EXTERNAL"), _storage("EXTENDED"))]

@@ -89,3 +89,86 @@ def test_personal_data_is_recorded_in_the_trail_by_digest_only() -> None:
     entry = AuditEntry.objects.filter(object_type="inspectors.inspector").get()
     assert "370113199001011234" not in str(entry.changes) and "13800138000" not in str(entry.changes)
     assert entry.changes["id_number"].startswith("sha256:")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_writers_form_one_chain_whose_times_follow_its_order() -> None:
+    """Appends from several connections (in transactions, with rollbacks, and in autocommit)
+    make one chain: no fork, no link to a rolled-back row, each row timed no earlier than the
+    one before it, and the head is the last row. One writer holds the head while another
+    waits on it: the waiting one links after what the first appended meanwhile."""
+    import threading
+    import time
+
+    from django.db import transaction
+
+    from core.audit import audit_record
+    from core.models import AuditHead
+
+    audit_record(action="start")
+    errors: list[BaseException] = []
+    holding = threading.Event()
+
+    def holder() -> None:
+        try:
+            with transaction.atomic():
+                audit_record(action="holder-1")
+                holding.set()
+                time.sleep(0.3)  # the waiter is blocked on the head meanwhile
+                audit_record(action="holder-2")
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def waiter() -> None:
+        try:
+            holding.wait(10)
+            audit_record(action="waiter")  # blocks on the head until the holder commits
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def churn(n: int) -> None:
+        try:
+            for i in range(15):
+                try:
+                    with transaction.atomic():
+                        audit_record(action=f"churn-{n}-{i}")
+                        if i % 4 == 0:
+                            raise RuntimeError("roll back")
+                except RuntimeError:
+                    pass
+                with transaction.atomic():
+                    audit_record(action=f"kept-{n}-{i}")
+                    try:
+                        with transaction.atomic():
+                            audit_record(action=f"savepoint-{n}-{i}")
+                            raise RuntimeError("roll back to the savepoint")
+                    except RuntimeError:
+                        pass
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=holder), threading.Thread(target=waiter)]
+    threads += [threading.Thread(target=churn, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert not errors, errors
+    report = verify_chain()
+    assert report.ok, report
+    rows = list(AuditEntry.objects.order_by("seq").values_list("seq", "at", "action"))
+    assert [seq for seq, _, _ in rows] == list(range(1, len(rows) + 1))
+    assert all(a[1] <= b[1] for a, b in zip(rows, rows[1:], strict=False)), "times out of order"
+    actions = [action for _, _, action in rows]
+    assert not any(a.startswith(("savepoint-",)) for a in actions)
+    assert not any(a.startswith("churn-") and int(a.rsplit("-", 1)[1]) % 4 == 0 for a in actions)
+    assert actions.index("holder-1") + 1 == actions.index("holder-2") < actions.index("waiter")
+    head = AuditHead.objects.get(id=1)
+    assert (head.seq, head.hash) == (rows[-1][0], AuditEntry.objects.get(seq=rows[-1][0]).hash)

@@ -292,3 +292,28 @@ def test_compressed_blobs_are_not_compressed_again_by_postgresql() -> None:
         )
         storage = {(table, column): kind for table, column, kind in cursor.fetchall()}
     assert len(storage) == 4 and set(storage.values()) == {"e"}, storage
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db
+def test_an_untargeted_task_with_a_stray_type_filter_draws_from_every_type() -> None:
+    """An untargeted task's scope ignores its filters: a type list left in them neither drops
+    the other types from the frame nor counts their rows as gone (the portable path agrees)."""
+    from agencies.models import Role
+    from entities.models import Entity
+    from inspections import frames
+    from tests.factories import DepartmentFactory, person
+    from tests.inspections.entities import registry
+    from tests.inspections.factories import make_task
+
+    dept = DepartmentFactory(code="SCJG")
+    user = person("clerk", dept, Role.STAFF)
+    registry(40)
+    registry(5, start=100, status="revoked")
+    registry(8, start=200, region="370113002")
+    task = make_task(user=user, department=dept, title="不定向", draw_mode="untargeted", filters={"entity_types": ["enterprise"]})
+    rows = frames.build_frame_rows(task)
+    portable = frames._strata_portable(task, Entity.objects.filter(status="active"))
+    assert {k: list(v) for k, v in rows.strata.items()} == portable
+    assert rows.exclusions[0] == ("not_in_existence", 5)
+    assert sum(len(v) for v in rows.strata.values()) == 48
