@@ -54,3 +54,20 @@ def index_bigram_shares(index: str) -> dict[str, float]:
     shares = dict(zip(elems, (float(f) for f in freqs[: len(elems)]), strict=True))
     _SHARES[key] = (time.monotonic(), shares)
     return shares
+
+
+_ROWS: dict[tuple[str, str], tuple[float, int]] = {}
+
+
+def table_rows(table: str) -> int:
+    """The planner's row count of ``table`` (``pg_class.reltuples``), re-read every ten minutes."""
+    key = (str(connection.settings_dict.get("NAME")), table)
+    loaded = _ROWS.get(key)
+    if loaded and time.monotonic() - loaded[0] < STATS_SECONDS:
+        return loaded[1]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", [table])
+        row = cursor.fetchone()
+    rows = max(int(row[0]), 0) if row and row[0] is not None else 0
+    _ROWS[key] = (time.monotonic(), rows)
+    return rows
