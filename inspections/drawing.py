@@ -77,8 +77,8 @@ def pack_frame(frame: Any) -> bytes:
     if isinstance(frame, engine.MatchingFrame):
         header = frame_to_json(dataclasses.replace(frame, conflicts=engine.PairSet()))
         header["hash_hex"] = frame.hash_hex
-        groups = frame.conflicts.groups()
-        payloads = ["\n".join(e + "\t" + "\t".join(labels) for e, labels in groups.items()).encode("utf-8")]
+        groups = frame.conflicts.joined_groups()
+        payloads = ["\n".join(e + "\t" + labels for e, labels in groups.items()).encode("utf-8")]
         header["conflict_groups"] = len(groups)
     else:
         header = frame_to_json(frame, labels=False)
@@ -102,12 +102,14 @@ def _conflict_groups(data: bytes, header: dict[str, Any], *, trusted: bool = Fal
     the announcement) skips re-sorting what ``pack_frame`` wrote in order; the evidence work
     rebuilds and re-hashes everything."""
     count = header.pop("conflict_groups")
-    text = _payload(data).decode("utf-8")
+    lines = _payload(data).decode("utf-8").split("\n") if count else []
+    if trusted:  # each entity's inspectors stay one text until the matching looks at that entity
+        return engine.PairSet.joined({e: rest for e, rest in (line.split("\t", 1) for line in lines)})
     groups: dict[str, tuple[str, ...]] = {}
-    for line in text.split("\n") if count else []:
+    for line in lines:
         entity, *labels = line.split("\t")
         groups[entity] = tuple(labels)
-    return engine.PairSet.presorted(groups) if trusted else engine.PairSet(groups)
+    return engine.PairSet(groups)
 
 
 def frame_header(blob: bytes | memoryview) -> dict[str, Any]:

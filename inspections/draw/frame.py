@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -555,13 +556,18 @@ class PairSet(Collection[Pair]):
     entity, iterate in canonical order without a sort, encode for the frame hash with one
     C-level join per entity, and are stored as one line per entity. Membership works as for a
     set of tuples; each entity's inspectors become a set on first look.
+
+    A set made by ``joined`` keeps each entity's inspectors as one tab-joined text (as the
+    database aggregates and the stored frame holds them) and splits an entity's text only when
+    that entity is looked at: a million pairs stay twenty thousand strings.
     """
 
-    __slots__ = ("_groups", "_sets", "_size")
+    __slots__ = ("_groups", "_joined", "_sets", "_size")
 
     def __init__(self, groups: Mapping[str, Iterable[str]] = MappingProxyType({})) -> None:
         cleaned = {entity: tuple(sorted(set(labels))) for entity, labels in groups.items()}
-        self._groups: dict[str, tuple[str, ...]] = {e: cleaned[e] for e in sorted(cleaned) if cleaned[e]}
+        self._groups: dict[str, tuple[str, ...]] | None = {e: cleaned[e] for e in sorted(cleaned) if cleaned[e]}
+        self._joined: dict[str, str] | None = None
         self._sets: dict[str, frozenset[str]] = {}
         self._size = sum(map(len, self._groups.values()))
 
@@ -570,7 +576,19 @@ class PairSet(Collection[Pair]):
         """Groups already in canonical order (entities ascending, each one's inspectors ascending
         and distinct, none empty), as a PairSet wrote them: taken as they are, unchecked."""
         pairs = cls.__new__(cls)
-        pairs._groups, pairs._sets, pairs._size = groups, {}, sum(map(len, groups.values()))
+        pairs._groups, pairs._joined, pairs._sets, pairs._size = groups, None, {}, sum(map(len, groups.values()))
+        return pairs
+
+    @classmethod
+    def joined(cls, texts: dict[str, str]) -> PairSet:
+        """Each entity's inspectors as one text joined by tabs, in canonical order (entities
+        ascending, each one's inspectors ascending and distinct, none empty): taken as they are,
+        unchecked. A canonical 执法证号 holds no tab (no control characters). Given to
+        ``build_matching_frame``, the texts must name listed inspectors only: the frame checks
+        their entities, not each of their million labels."""
+        pairs = cls.__new__(cls)
+        pairs._groups, pairs._joined, pairs._sets = None, texts, {}
+        pairs._size = sum(text.count("\t") for text in texts.values()) + len(texts)
         return pairs
 
     @classmethod
@@ -580,21 +598,48 @@ class PairSet(Collection[Pair]):
             groups.setdefault(entity, []).append(inspector)
         return cls(groups)
 
+    @property
+    def is_joined(self) -> bool:
+        """Made by ``joined`` and not split since."""
+        return self._groups is None
+
     def groups(self) -> Mapping[str, tuple[str, ...]]:
         """Entity -> its inspectors, both in ascending order."""
+        if self._groups is None:
+            assert self._joined is not None
+            self._groups = {entity: tuple(text.split("\t")) for entity, text in self._joined.items()}
         return MappingProxyType(self._groups)
+
+    def joined_groups(self) -> Mapping[str, str]:
+        """Entity -> its inspectors joined by tabs, both in ascending order."""
+        if self._joined is None:
+            assert self._groups is not None
+            self._joined = {entity: "\t".join(labels) for entity, labels in self._groups.items()}
+        return MappingProxyType(self._joined)
+
+    def entities(self) -> Collection[str]:
+        """The entities named, in ascending order."""
+        return (self._joined if self._groups is None else self._groups).keys()  # type: ignore[union-attr]
+
+    def inspectors_of(self, entity: str) -> frozenset[str]:
+        """The inspectors paired with ``entity`` (made into a set on first look)."""
+        members = self._sets.get(entity)
+        if members is None:
+            if self._groups is None:
+                text = self._joined.get(entity) if self._joined is not None else None
+                members = frozenset(text.split("\t")) if text else frozenset()
+            else:
+                members = frozenset(self._groups.get(entity, ()))
+            self._sets[entity] = members
+        return members
 
     def __contains__(self, pair: object) -> bool:
         if not isinstance(pair, tuple) or len(pair) != 2:
             return False
-        entity, inspector = pair
-        members = self._sets.get(entity)
-        if members is None:
-            members = self._sets[entity] = frozenset(self._groups.get(entity, ()))
-        return inspector in members
+        return pair[1] in self.inspectors_of(pair[0])
 
     def __iter__(self) -> Iterator[Pair]:
-        for entity, labels in self._groups.items():
+        for entity, labels in self.groups().items():
             for label in labels:
                 yield entity, label
 
@@ -603,32 +648,48 @@ class PairSet(Collection[Pair]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, PairSet):
-            return self._groups == other._groups
+            return self.groups() == other.groups()
         if isinstance(other, Set):
             return len(other) == self._size and all(pair in self for pair in other)
         return NotImplemented
 
     def __hash__(self) -> int:
-        return hash(tuple(self._groups.items()))
+        return hash(tuple(self.groups().items()))
 
     def restricted(self, entities: Collection[str], inspectors: Collection[str]) -> PairSet:
         """The pairs naming one of ``entities`` and one of ``inspectors``."""
         kept: dict[str, Iterable[str]] = {}
-        for entity, labels in self._groups.items():
+        for entity, labels in self.groups().items():
             if entity in entities:
                 kept[entity] = labels if all(map(inspectors.__contains__, labels)) else [x for x in labels if x in inspectors]
         return PairSet(kept)
 
     def encode(self) -> bytes:
         """Same bytes as ``_encode_pairs`` of the same pairs: lp(count), then lp(entity) lp(inspector)
-        for each pair in ascending order."""
+        for each pair in ascending order.
+
+        An entity whose inspectors' labels are all of one length (the usual case: 执法证号 of one
+        format) is encoded from its joined text with one C-level replace, the tab between two
+        labels becoming the next pair's lp(entity) and the label's length prefix."""
         encoded: dict[str, bytes] = {}
         chunks = [encode_parts(self._size)]
-        for entity, labels in self._groups.items():
+        texts = self.joined_groups() if self._groups is None else None
+        for entity in self.entities():
+            prefix = encode_parts(entity)
+            if texts is not None:
+                raw = texts[entity].encode("utf-8")
+                tabs = raw.count(b"\t")
+                width, odd = divmod(len(raw) - tabs, tabs + 1)
+                if not odd and raw[width :: width + 1] == b"\t" * tabs:
+                    glue = prefix + width.to_bytes(8, "big")
+                    chunks.append(glue + raw.replace(b"\t", glue))
+                    continue
+                labels: Iterable[str] = raw.decode("utf-8").split("\t")
+            else:
+                labels = self.groups()[entity]
             for label in labels:
                 if label not in encoded:
                     encoded[label] = encode_parts(label)
-            prefix = encode_parts(entity)
             chunks.append(prefix + prefix.join(map(encoded.__getitem__, labels)))
         return b"".join(chunks)
 
@@ -724,12 +785,11 @@ def _mapping_part(name: str, mapping: Mapping[str, int]) -> list[str | int]:
     return flat
 
 
+_ORDER_HEX = re.compile(r"[0-9a-f]{32}|[0-9a-f]{64}")
+
+
 def _order_hex(value: str) -> str:
-    if (
-        len(value) not in (32, 64)
-        or value != value.lower()
-        or not all(c in "0123456789abcdef" for c in value)
-    ):
+    if not _ORDER_HEX.fullmatch(value):
         raise DrawError(f"an order value is 32 or 64 lower-case hex digits: {value!r}")
     return value
 
@@ -785,6 +845,10 @@ def build_matching_frame(
     license_of: dict[str, str] = {}
 
     def grouped(items: PairSet) -> PairSet:
+        if items.is_joined and entity_labels.issuperset(items.entities()):
+            # Joined texts are canonical and name listed inspectors only (``PairSet.joined``):
+            # checking that they name drawn entities is enough.
+            return items
         # Already grouped (from the database): clean each distinct label once, then prune.
         for entity in items.groups():
             if entity not in uscc_of:

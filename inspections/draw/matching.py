@@ -14,7 +14,7 @@ it, so the staff bundle explains each team.
 from __future__ import annotations
 
 import hmac
-from collections.abc import Iterator
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .commitment import draw_keys
@@ -159,33 +159,6 @@ class _Pool:
                 self.available[dept.code] -= 1
 
 
-def _pair_reason(frame: MatchingFrame, entity: str, label: str) -> str | None:
-    pair = (entity, label)
-    if pair in frame.conflicts:
-        return CONFLICT
-    if pair in frame.repeats:
-        return REPEAT
-    if pair in frame.own_area:
-        return OWN_AREA
-    return None
-
-
-def _walk(key: bytes, entity: str, dept: Department) -> Iterator[tuple[int, int, bytes]]:
-    """(counter, index, value) for each index not yet considered for this pair, in order."""
-    n = len(dept.labels)
-    prefix = encode_parts(entity, dept.code)
-    seen: set[int] = set()
-    counter = 0
-    while len(seen) < n:
-        digits = str(counter).encode("ascii")
-        value = hmac.digest(key, prefix + len(digits).to_bytes(8, "big") + digits, "sha256")
-        index = int.from_bytes(value, "big") % n
-        if index not in seen:
-            seen.add(index)
-            yield counter, index, value
-        counter += 1
-
-
 def _fill(
     *,
     frame: MatchingFrame,
@@ -195,42 +168,63 @@ def _fill(
     dept: Department,
     need: int,
     team: set[str],
+    fixed: Mapping[str, str],
+    prefix: bytes,
 ) -> Assignment:
+    """Walk ``dept``'s list for ``entity`` (index = value mod n, an index already considered
+    passed over) until ``need`` are chosen or every inspector available at the start has been
+    considered. ``fixed`` holds the list's leave and qualification reasons; ``prefix`` is
+    lp(entity) lp(department). The first inspector chosen for the entity leads its team."""
     chosen: list[Pick] = []
     skipped: list[Skip] = []
     # Stop once every inspector who was available at the start has been considered: nobody
     # else can be taken, and walking on would cost ~n log n values for nothing.
     available_at_start = pool.available[dept.code]
-    considered_available = 0
-    if need > 0 and available_at_start > 0:
-        for counter, index, value in _walk(key, entity.label, dept):
-            label = dept.labels[index]
-            static = pool.static_reason(label, dept)
-            considered_available += static is None
-            reason = ALREADY_ON_TEAM if label in team else static or _pair_reason(frame, entity.label, label)
-            if reason is None:
-                chosen.append(Pick(label, value.hex(), counter, index))
-                team.add(label)
-                pool.take(label)
-            else:
-                skipped.append(Skip(label, value.hex(), counter, index, reason))
-            if len(chosen) == need or considered_available == available_at_start:
-                break
-    return Assignment(entity.label, dept.code, need, tuple(chosen), tuple(skipped))
-
-
-def _mark_leader(assignments: list[Assignment]) -> list[Assignment]:
-    """The team leader is the first inspector chosen for the lead (first) department, or, if it
-    found nobody, the first chosen of the next department in order."""
-    for position, item in enumerate(assignments):
-        if item.chosen:
-            first = item.chosen[0]
-            leader = Pick(first.label, first.order_hex, first.counter, first.index, leader=True)
-            assignments[position] = Assignment(
-                item.entity, item.department, item.need, (leader, *item.chosen[1:]), item.skipped
-            )
+    if need <= 0 or available_at_start <= 0:
+        return Assignment(entity.label, dept.code, need, (), ())
+    labels = dept.labels
+    n = len(labels)
+    load, caps, cap = pool.load, frame.caps, dept.cap
+    conflicts = frame.conflicts.inspectors_of(entity.label)
+    repeats, own_area = frame.repeats, frame.own_area
+    digest = hmac.digest
+    seen: set[int] = set()
+    counter = considered_available = 0
+    while len(seen) < n:
+        digits = str(counter).encode("ascii")
+        value = digest(key, prefix + len(digits).to_bytes(8, "big") + digits, "sha256")
+        index = int.from_bytes(value, "big") % n
+        if index in seen:
+            counter += 1
+            continue
+        seen.add(index)
+        label = labels[index]
+        static = fixed.get(label)
+        if static is None and load.get(label, 0) >= (caps.get(label, cap) if caps else cap):
+            static = LOAD_CAP
+        considered_available += static is None
+        if label in team:
+            reason: str | None = ALREADY_ON_TEAM
+        elif static is not None:
+            reason = static
+        elif label in conflicts:
+            reason = CONFLICT
+        elif repeats and (entity.label, label) in repeats:
+            reason = REPEAT
+        elif own_area and (entity.label, label) in own_area:
+            reason = OWN_AREA
+        else:
+            reason = None
+        if reason is None:
+            chosen.append(Pick(label, value.hex(), counter, index, not team))
+            team.add(label)
+            pool.take(label)
+        else:
+            skipped.append(Skip(label, value.hex(), counter, index, reason))
+        if len(chosen) == need or considered_available == available_at_start:
             break
-    return assignments
+        counter += 1
+    return Assignment(entity.label, dept.code, need, tuple(chosen), tuple(skipped))
 
 
 def run_matching(frame: MatchingFrame, *, one_time_code: bytes, ikm: str | bytes) -> Matching:
@@ -242,12 +236,18 @@ def run_matching(frame: MatchingFrame, *, one_time_code: bytes, ikm: str | bytes
     key = draw_keys(one_time_code=one_time_code, ikm=ikm).inspectors
     pool = _Pool(frame)
     needs = department_needs(frame)
+    # Leave and qualifications never change during the draw: each list's reasons, once.
+    fixed = [
+        {label: reason for label in dept.labels if (reason := pool.fixed_reason(label, dept)) is not None}
+        for dept in frame.departments
+    ]
+    dept_parts = [encode_parts(dept.code) for dept in frame.departments]
+    plan = list(zip(frame.departments, needs, fixed, dept_parts, strict=True))
     result: list[Assignment] = []
     for entity in frame.entities:
         team: set[str] = set()
-        per_entity = [
-            _fill(frame=frame, pool=pool, key=key, entity=entity, dept=dept, need=need, team=team)
-            for dept, need in zip(frame.departments, needs, strict=True)
-        ]
-        result.extend(_mark_leader(per_entity))
+        entity_part = encode_parts(entity.label)
+        for dept, need, reasons, dept_part in plan:
+            result.append(_fill(frame=frame, pool=pool, key=key, entity=entity, dept=dept, need=need, team=team,
+                                fixed=reasons, prefix=entity_part + dept_part))
     return Matching(frame.hash_hex, frame.algorithm, tuple(result))

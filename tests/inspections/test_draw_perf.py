@@ -317,3 +317,89 @@ def test_an_untargeted_task_with_a_stray_type_filter_draws_from_every_type() -> 
     assert {k: list(v) for k, v in rows.strata.items()} == portable
     assert rows.exclusions[0] == ("not_in_existence", 5)
     assert sum(len(v) for v in rows.strata.values()) == 48
+
+
+def _joined(pairs: engine.PairSet) -> engine.PairSet:
+    return engine.PairSet.joined({e: "\t".join(labels) for e, labels in pairs.groups().items()})
+
+
+@pytest.mark.parametrize(
+    "people",
+    [
+        PEOPLE,  # labels of several widths, some of them multi-byte
+        [f"执法{i:03d}" for i in range(30)],  # one width: encoded by the one-replace path
+        ["ab", "abcd", "abc", "é-12", "e-12"],  # widths that average out to a whole number
+    ],
+)
+def test_a_joined_pairset_is_the_same_set_with_the_same_bytes(people) -> None:
+    for count in (0, 1, 7, 300):
+        pairs = [(e, people[hashlib.sha256(p.encode()).digest()[0] % len(people)]) for e, p in _pairs(f"j{count}", count)]
+        grouped = engine.PairSet.from_pairs(pairs)
+        joined = _joined(grouped)
+        assert joined.is_joined and len(joined) == len(grouped)
+        assert joined.encode() == grouped.encode() == _encode_pairs(frozenset(pairs))
+        for pair in [*pairs, (ENTITIES[0], "nobody"), ("nobody", people[0]), (ENTITIES[0], "")]:
+            assert (pair in joined) == (pair in grouped)
+        assert joined.is_joined  # looking pairs up splits one entity's text at a time, never the whole set
+        assert list(joined) == list(grouped) and joined == grouped and hash(joined) == hash(grouped)
+
+
+def test_a_matching_frame_takes_joined_conflicts_as_they_are_only_if_they_name_drawn_entities() -> None:
+    common = {
+        "task_code": "T-5", "entities": [(e, hashlib.sha256(e.encode()).hexdigest()[:32]) for e in ENTITIES[:30]],
+        "departments": [{"code": "A", "per_entity": 1, "cap": 3, "labels": PEOPLE[:20]},
+                        {"code": "B", "per_entity": 1, "cap": 3, "labels": PEOPLE[15:]}],
+        "lead_department": "A",
+    }
+    pairs = [(e, p) for e, p in _pairs("joined-frame", 200) if e in ENTITIES[:30]]
+    listed = engine.build_matching_frame(conflicts=pairs, **common)
+    joined = engine.build_matching_frame(conflicts=_joined(engine.PairSet.from_pairs(pairs)), **common)
+    assert joined.conflicts.is_joined and joined.hash_hex == listed.hash_hex
+    code, ikm = b"\x03" * 32, "7.8./"
+    assert engine.run_matching(joined, one_time_code=code, ikm=ikm) == engine.run_matching(listed, one_time_code=code, ikm=ikm)
+    # A joined set naming an entity that was not drawn is checked and pruned like any other.
+    stray = engine.build_matching_frame(conflicts=_joined(engine.PairSet.from_pairs([*pairs, (ENTITIES[35], PEOPLE[0])])), **common)
+    assert not stray.conflicts.is_joined and stray.hash_hex == listed.hash_hex
+
+
+@pytest.mark.django_db
+def test_the_draw_reads_its_stored_conflicts_joined_and_they_hash_as_announced() -> None:
+    from inspections.drawing import frame_from_blob, pack_frame
+
+    matching = engine.build_matching_frame(
+        task_code="T-6", entities=[(e, hashlib.sha256(e.encode()).hexdigest()[:32]) for e in ENTITIES],
+        departments=[{"code": "A", "per_entity": 2, "cap": 5, "labels": PEOPLE}], lead_department="A",
+        conflicts=_pairs("stored-joined", 300),
+    )
+    again = frame_from_blob(pack_frame(matching), algorithm=matching.algorithm, frame_hash_hex=matching.hash_hex)
+    assert again.conflicts.is_joined
+    assert hashlib.sha256(again.encode()).hexdigest() == matching.hash_hex  # recomputed, not taken from the header
+    code, ikm = b"\x04" * 32, "1./"
+    assert engine.run_matching(again, one_time_code=code, ikm=ikm) == engine.run_matching(matching, one_time_code=code, ikm=ikm)
+
+
+@pytest.mark.django_db
+def test_the_frames_conflicts_are_the_declared_ones_in_canonical_order_whatever_the_database() -> None:
+    from django.db import connection
+
+    from inspections.matching import _conflicts
+    from inspectors.models import ConflictDeclaration, Inspector
+    from tests.factories import DepartmentFactory
+
+    dept = DepartmentFactory(code="CF")
+    certs = ["a-1", "B-1", "Z-1", "é-1", "e-2", "执法001", "outsider"]  # "C" order differs from most locales'
+    people = {c: Inspector.objects.create(department=dept, name=c, cert_no=c) for c in certs}
+    drawn = ENTITIES[:4]
+    declared = [(drawn[0], "a-1"), (drawn[0], "B-1"),
+                (drawn[1], "é-1"), (drawn[1], "Z-1"), (drawn[1], "执法001"), (drawn[2], "e-2"), (drawn[3], "outsider")]
+    for entity, cert in declared:
+        ConflictDeclaration.objects.create(inspector=people[cert], entity_id=entity, ground="other")
+    ConflictDeclaration.objects.create(inspector=people["a-1"], entity_id=drawn[2], ground="other", status="rejected")
+    ConflictDeclaration.objects.create(inspector=people["a-1"], entity_id=ENTITIES[10], ground="other")  # not drawn
+    listed = {p.pk: p.cert_no for cert, p in people.items() if cert != "outsider"}
+
+    got = _conflicts(drawn, listed, dict(listed))
+    expected = engine.PairSet.from_pairs([(e, c) for e, c in declared if c != "outsider"])
+    assert got.is_joined == (connection.vendor == "postgresql")
+    assert got.encode() == expected.encode() and got == expected
+    assert list(got.groups()[drawn[1]]) == ["Z-1", "é-1", "执法001"]

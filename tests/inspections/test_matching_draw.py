@@ -86,6 +86,27 @@ def test_matching_is_a_second_draw_whose_evidence_verifies(drawn, django_capture
     assert reasons <= set(engine.SKIP_REASONS)
 
 
+def test_the_database_keeps_an_assigned_inspector_and_department_from_being_deleted(
+    drawn, django_capture_on_commit_callbacks
+) -> None:
+    """The assignment keeps a database key to its inspector; its department is kept by the keys
+    of the task and its participants (the assignment has none of its own, to save a check per
+    row). Raw SQL, as a careless administrator or script would delete, bypassing Django's PROTECT."""
+    from django.db import IntegrityError, connection, transaction
+
+    task, user, _pools, _draw = drawn
+    match = matching_announce(task=task, user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        draw_record_randomness(draw=match, raw_values=["987", "65432"], user=user, today=tomorrow())
+    row = DrawAssignment.objects.filter(draw=match, department__code="ZJJ").first()
+    assert row is not None
+    for table, pk in (("inspectors_inspector", row.inspector_id), ("agencies_department", row.department_id)):
+        with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"DELETE FROM {table} WHERE id = %s", [pk])
+            connection.check_constraints()  # the keys are checked at commit otherwise
+    assert DrawAssignment.objects.filter(pk=row.pk, inspector__isnull=False, department__code="ZJJ").exists()
+
+
 def test_matching_waits_for_the_entity_draw(db) -> None:
     dept = DepartmentFactory(code="GA")
     user = person("ga", dept, Role.STAFF)
