@@ -62,6 +62,7 @@ def entity_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "entities": rows,
         "count": f"{count:,}",
+        "total": count,  # picks the plural form; ``count`` is what is shown
         "capped": capped,
         "next_after": rows[-1].uscc if rows and (more or before) else None,
         "prev_before": rows[0].uscc if rows and (after or (before and more)) else None,
@@ -105,6 +106,7 @@ def directory_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "rule_labels": _rule_labels(directory.rule or {}),
         "entries": rows,
         "count": f"{count:,}",
+        "total": count,  # picks the plural form; ``count`` is what is shown
         "capped": capped,
         "next_after": rows[-1].entity_id if more else None,
         "is_first_page": not request.GET.get("after"),

@@ -184,3 +184,12 @@ def test_the_list_and_detail_render_on_an_empty_registry(cast, client) -> None:
     client.force_login(cast.alice)
     html = client.get("/entities/").content.decode()
     assert "没有符合条件的市场主体" in html and "共 0 条" in html
+
+
+def test_the_count_reads_in_english_singular_and_plural(cast, client) -> None:
+    make_entity(name="唯一")
+    make_entity(name="另一")
+    client.force_login(cast.bob)
+    english = {"HTTP_ACCEPT_LANGUAGE": "en"}
+    assert "1 record<" in client.get("/entities/", {"q": "唯一"}, **english).content.decode()
+    assert "2 records<" in client.get("/entities/", **english).content.decode()
