@@ -53,6 +53,8 @@ def handler_for(name: str) -> Handler:
 def outbox_enqueue(*, handler: str, payload: dict[str, Any], dedupe_key: str | None = None, user: Any = None) -> OutboxItem:
     """Record the request in the caller's transaction; hand it over once that commits."""
     handler_for(handler)  # fail now, in the request, if nobody can run it
+    if user is not None and not getattr(user, "is_authenticated", False):
+        user = None  # a visitor of the public site: nobody to record
     if dedupe_key and connection.vendor == "postgresql":
         return _enqueue_once_postgres(handler, payload, dedupe_key, user)
     with transaction.atomic():

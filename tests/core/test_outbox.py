@@ -71,6 +71,18 @@ def test_a_duplicate_request_with_the_same_key_is_one_row() -> None:
     assert first.pk == second.pk and OutboxItem.objects.count() == 1
 
 
+def test_a_visitor_of_the_public_site_may_ask_with_or_without_a_key() -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    Department.objects.create(code="X", name="旧名")
+    with transaction.atomic():
+        keyed = outbox_enqueue(handler="tests.rename", payload={"code": "X", "name": "A"}, dedupe_key="v", user=AnonymousUser())
+        again = outbox_enqueue(handler="tests.rename", payload={"code": "X", "name": "A"}, dedupe_key="v", user=AnonymousUser())
+        plain = outbox_enqueue(handler="tests.rename", payload={"code": "X", "name": "B"}, user=AnonymousUser())
+        transaction.set_rollback(True)  # nothing needs to run
+    assert keyed.pk == again.pk != plain.pk and keyed.created_by_id is None
+
+
 def test_an_unknown_handler_is_refused_in_the_request() -> None:
     with pytest.raises(KeyError):
         outbox_enqueue(handler="nobody.runs.this", payload={})
