@@ -4,6 +4,7 @@ follow-up visits (企业回访) with a summary per department."""
 import datetime as dt
 
 import pytest
+from django.utils import timezone
 
 from agencies.models import Role
 from core.models import AuditEntry
@@ -96,7 +97,7 @@ def test_training_pages_three_people(cast, listed, dave, client) -> None:
 
 
 def test_an_invited_entity_sees_the_training_on_its_notice_page(cast, listed, client) -> None:
-    session = _session(cast, held_on=dt.date.today() + dt.timedelta(days=5), location="区政务中心三楼")
+    session = _session(cast, held_on=timezone.localdate() + dt.timedelta(days=5), location="区政务中心三楼")
     training_invite(session=session, user=cast.alice, task=listed)
     visit = Visit.objects.get(entity_id=code(0))
     notice = Notice.objects.create(visit=visit, token="TEST-CODE-AAAA-BBBB-CCCC", issued_by=cast.alice,
