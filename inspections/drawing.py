@@ -19,6 +19,7 @@ import json
 import os
 import secrets
 import unicodedata
+from collections import Counter
 from fractions import Fraction
 from typing import Any, cast
 
@@ -42,6 +43,7 @@ from inspections.models import (
     DrawAssignment,
     DrawEvidence,
     DrawFrame,
+    DrawRoster,
     DrawSelection,
     EntityList,
     EntityListItem,
@@ -559,6 +561,10 @@ def _store_assignments(draw: Draw, matching: Any) -> int:
         for pick in a.chosen
     ]
     bulk_insert(DrawAssignment, ["draw_id", "entity_id", "department_id", "inspector_id", "order_hex", "is_leader"], rows)
+    # The database's keys to these inspectors and departments, once per person (``DrawRoster``).
+    people = Counter((r[2], r[3]) for r in rows)
+    bulk_insert(DrawRoster, ["draw_id", "department_id", "inspector_id", "entities"],
+                [(draw.pk, department, inspector, n) for (department, inspector), n in sorted(people.items())])
     digest = hashlib.sha256("\n".join(f"{r[1]}:{r[3]}:{r[4]}" for r in rows).encode()).hexdigest()
     audit_bulk(action="draw_matching", object_type="inspections.draw", count=len(rows), digest=digest,
                summary={"draw": draw.pk, "task": draw.task.code, "iteration": draw.iteration,

@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, overload
 
@@ -200,41 +200,63 @@ def _may_export_snapshot() -> bool:
     return connection.vendor == "postgresql" and connection.in_atomic_block and not connection.savepoint_ids
 
 
-def _export_in_parallel(queries: dict[str, tuple[str, str]]) -> dict[str, bytes]:
-    """Run the exports on two extra connections at once, both reading the snapshot of this
-    transaction (``pg_export_snapshot``): strata come from one consistent state of the registry,
-    and the database scans two types' index ranges on two cores."""
-    from concurrent.futures import ThreadPoolExecutor
-    from queue import Empty, SimpleQueue
+class SnapshotJobs:
+    """Jobs run on two extra connections at once, both reading the snapshot of this transaction
+    (``pg_export_snapshot``), started now and collected with ``results``: the caller's own
+    connection stays free for other work in between. Each job takes a cursor. Only where
+    ``_may_export_snapshot``."""
 
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_export_snapshot()")
-        snapshot = cursor.fetchone()[0]
-    todo: SimpleQueue[str] = SimpleQueue()
-    for kind in queries:
-        todo.put(kind)
-    found: dict[str, bytes] = {}
+    def __init__(self, jobs: dict[str, Callable[[Any], Any]]) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+        from queue import SimpleQueue
 
-    def work() -> None:
-        conn = connection.get_new_connection(connection.get_connection_params())
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_export_snapshot()")
+            self._snapshot = cursor.fetchone()[0]
+        self._jobs = jobs
+        self._todo: SimpleQueue[str] = SimpleQueue()
+        for name in jobs:
+            self._todo.put(name)
+        self._found: dict[str, Any] = {}
+        self._params = connection.get_connection_params()
+        self._pool = ThreadPoolExecutor(max_workers=2)
+        self._futures = [self._pool.submit(self._work) for _ in range(min(2, len(jobs)))]
+
+    def _work(self) -> None:
+        from queue import Empty
+
+        conn = connection.get_new_connection(self._params)
         try:
             conn.set_session(isolation_level=psycopg2.extensions.ISOLATION_LEVEL_REPEATABLE_READ, readonly=True)
             with conn.cursor() as cursor:
-                cursor.execute("SET TRANSACTION SNAPSHOT %s", [snapshot])
+                cursor.execute("SET TRANSACTION SNAPSHOT %s", [self._snapshot])
                 while True:
                     try:  # not empty() then get(): the other thread may take the last one between
-                        kind = todo.get_nowait()
+                        name = self._todo.get_nowait()
                     except Empty:
                         break
-                    found[kind] = _export(cursor, queries[kind])
+                    self._found[name] = self._jobs[name](cursor)
             conn.rollback()
         finally:
             conn.close()
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        for future in [pool.submit(work) for _ in range(min(2, len(queries)))]:
-            future.result()
-    return {kind: found[kind] for kind in queries}
+    def results(self) -> dict[str, Any]:
+        try:
+            for future in self._futures:
+                future.result()
+        finally:
+            self._pool.shutdown()
+        return {name: self._found[name] for name in self._jobs}
+
+
+def _export_in_parallel(queries: dict[str, tuple[str, str]]) -> dict[str, bytes]:
+    """Run the exports on two extra connections at once, both reading the snapshot of this
+    transaction: strata come from one consistent state of the registry, and the database scans
+    two types' index ranges on two cores."""
+    def job_of(job: tuple[str, str]) -> Callable[[Any], bytes]:
+        return lambda cursor: _export(cursor, job)
+
+    return SnapshotJobs({kind: job_of(job) for kind, job in queries.items()}).results()
 
 
 # Below this many eligible rows (the planner's estimate) the export runs on the draw's own

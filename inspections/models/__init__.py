@@ -3,6 +3,7 @@ from inspections.models.draws import (  # noqa: F401
     DrawAssignment,
     DrawEvidence,
     DrawFrame,
+    DrawRoster,
     DrawSelection,
     EntityList,
     EntityListItem,

@@ -387,7 +387,7 @@ def test_the_frames_conflicts_are_the_declared_ones_in_canonical_order_whatever_
     from tests.factories import DepartmentFactory
 
     dept = DepartmentFactory(code="CF")
-    certs = ["a-1", "B-1", "Z-1", "é-1", "e-2", "执法001", "outsider"]  # "C" order differs from most locales'
+    certs = ["a-1", "B-1", "Z-1", "é-1", "e-2", "执法001", "outsider"]  # code-point order differs from most locales'
     people = {c: Inspector.objects.create(department=dept, name=c, cert_no=c) for c in certs}
     drawn = ENTITIES[:4]
     declared = [(drawn[0], "a-1"), (drawn[0], "B-1"),
@@ -398,8 +398,40 @@ def test_the_frames_conflicts_are_the_declared_ones_in_canonical_order_whatever_
     ConflictDeclaration.objects.create(inspector=people["a-1"], entity_id=ENTITIES[10], ground="other")  # not drawn
     listed = {p.pk: p.cert_no for cert, p in people.items() if cert != "outsider"}
 
-    got = _conflicts(drawn, listed, dict(listed))
+    got = _conflicts(drawn, listed)
     expected = engine.PairSet.from_pairs([(e, c) for e, c in declared if c != "outsider"])
     assert got.is_joined == (connection.vendor == "postgresql")
     assert got.encode() == expected.encode() and got == expected
     assert list(got.groups()[drawn[1]]) == ["Z-1", "é-1", "执法001"]
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_large_frames_conflicts_read_on_two_connections_are_the_ones_one_connection_reads(monkeypatch) -> None:
+    from django.db import transaction
+
+    from inspections import matching
+    from inspectors.models import ConflictDeclaration, Inspector
+    from tests.factories import DepartmentFactory
+
+    dept = DepartmentFactory(code="CF2")
+    people = [Inspector.objects.create(department=dept, name=p, cert_no=p) for p in PEOPLE]
+    ConflictDeclaration.objects.bulk_create(
+        [ConflictDeclaration(inspector=people[PEOPLE.index(p)], entity_id=e, ground="other")
+         for e, p in set(_pairs("two-connections", 400))]
+    )
+    listed = {p.pk: p.cert_no for p in people[:25]}
+    one = matching._conflicts(ENTITIES, listed)  # autocommit: one connection
+    started = []
+    original = matching.SnapshotJobs
+
+    def counted(jobs):
+        started.append(sorted(jobs))
+        return original(jobs)
+
+    monkeypatch.setattr(matching, "SnapshotJobs", counted)
+    monkeypatch.setattr(matching, "PARALLEL_CONFLICT_ENTITIES", 1)
+    with transaction.atomic():
+        two = matching._conflicts(ENTITIES, listed)
+    assert started == [["even", "odd"]]
+    assert two.encode() == one.encode() and two == one and 0 < len(one) < 400

@@ -89,9 +89,9 @@ def test_matching_is_a_second_draw_whose_evidence_verifies(drawn, django_capture
 def test_the_database_keeps_an_assigned_inspector_and_department_from_being_deleted(
     drawn, django_capture_on_commit_callbacks
 ) -> None:
-    """The assignment keeps a database key to its inspector; its department is kept by the keys
-    of the task and its participants (the assignment has none of its own, to save a check per
-    row). Raw SQL, as a careless administrator or script would delete, bypassing Django's PROTECT."""
+    """The assignment keeps database keys to its inspector and its department (a claiming
+    department's participant row can be removed in the admin, so the task's keys do not cover
+    it). Raw SQL, as a careless administrator or script would delete, bypassing Django's PROTECT."""
     from django.db import IntegrityError, connection, transaction
 
     task, user, _pools, _draw = drawn
@@ -107,6 +107,75 @@ def test_the_database_keeps_an_assigned_inspector_and_department_from_being_dele
     assert DrawAssignment.objects.filter(pk=row.pk, inspector__isnull=False, department__code="ZJJ").exists()
 
 
+@pytest.mark.postgres
+def test_the_matchings_own_keys_keep_a_claiming_department(drawn, django_capture_on_commit_callbacks) -> None:
+    """Remove the claiming department's participant row (the admin's inline can) and move every
+    other row that names it: the matching's own keys (its roster's) must still stop the delete."""
+    from django.db import IntegrityError, connection, transaction
+
+    from inspections.models import TaskParticipant
+
+    task, user, _pools, _draw = drawn
+    match = matching_announce(task=task, user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        draw_record_randomness(draw=match, raw_values=["987", "65432"], user=user, today=tomorrow())
+    claiming = DrawAssignment.objects.filter(draw=match, department__code="ZJJ").first().department_id
+    TaskParticipant.objects.filter(task=task, department_id=claiming).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT cl.relname, a.attname FROM pg_constraint k JOIN pg_class cl ON cl.oid = k.conrelid"
+            " JOIN pg_attribute a ON a.attrelid = k.conrelid AND a.attnum = ANY(k.conkey)"
+            " WHERE k.contype = 'f' AND k.confrelid = 'agencies_department'::regclass"
+        )
+        for table, column in cursor.fetchall():
+            if table not in ("inspections_drawassignment", "inspections_drawroster"):
+                cursor.execute(f'UPDATE "{table}" SET "{column}" = %s WHERE "{column}" = %s', [task.department_id, claiming])
+    with pytest.raises(IntegrityError), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM agencies_department WHERE id = %s", [claiming])
+        connection.check_constraints()
+
+
+def test_the_frame_reads_the_pool_once_whatever_changes_while_it_is_built(drawn, monkeypatch) -> None:
+    """An inspector made eligible, or a number changed, while the frame is read: every part of
+    the frame names the inspectors and numbers of the lists as they were read."""
+    from inspections import matching
+
+    task, _user, pools, entity_draw = drawn
+    entity = entity_draw.selections.values_list("entity_id", flat=True).first()
+    back = Inspector.objects.create(department=pools["GA"][0].department, name="回岗", cert_no="GA-9999", is_active=False)
+    Leave.objects.create(inspector=back, start=task.window_start, end=task.window_end)
+    ConflictDeclaration.objects.create(inspector=back, entity_id=entity, ground="other")
+    ConflictDeclaration.objects.create(inspector=pools["GA"][0], entity_id=entity, ground="other")
+    read = matching._departments
+
+    def then_change(task_):
+        listed = read(task_)
+        Inspector.objects.filter(pk=back.pk).update(is_active=True)
+        Inspector.objects.filter(pk=pools["GA"][0].pk).update(cert_no="GA-RENAMED")
+        return listed
+
+    monkeypatch.setattr(matching, "_departments", then_change)
+    frame = matching.build_matching_frame_for(task)
+    assert set(frame.conflicts) == {(entity, "GA-0000")}
+    assert "GA-9999" not in frame.leave and all("GA-9999" not in d.labels for d in frame.departments)
+
+
+def test_a_task_that_avoids_own_areas_freezes_each_inspectors_area_pairs(drawn) -> None:
+    from entities.models import Entity
+    from inspections import matching
+
+    task, _user, pools, entity_draw = drawn
+    drawn_codes = list(entity_draw.selections.values_list("entity_id", flat=True))
+    region = Entity.objects.get(uscc=drawn_codes[0]).region_id
+    local = pools["ZJJ"][2]
+    Inspector.objects.filter(pk=local.pk).update(home_area=region)
+    assert not matching.build_matching_frame_for(task).own_area  # not asked for
+    task.avoid_own_area = True
+    task.save(update_fields=["avoid_own_area"])
+    in_region = set(Entity.objects.filter(uscc__in=drawn_codes, region_id=region).values_list("uscc", flat=True))
+    assert matching.build_matching_frame_for(task).own_area == {(uscc, local.cert_no) for uscc in in_region}
+
+
 def test_matching_waits_for_the_entity_draw(db) -> None:
     dept = DepartmentFactory(code="GA")
     user = person("ga", dept, Role.STAFF)
@@ -114,3 +183,18 @@ def test_matching_waits_for_the_entity_draw(db) -> None:
     task_publish(task=task, user=user)
     with pytest.raises(DrawRefused, match="须先完成检查对象抽取"):
         matching_announce(task=task, user=user)
+
+
+def test_the_roster_names_each_assigned_inspector_once_with_their_count(drawn, django_capture_on_commit_callbacks) -> None:
+    from collections import Counter
+
+    from inspections.models import DrawRoster
+
+    task, user, _pools, _draw = drawn
+    match = matching_announce(task=task, user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        draw_record_randomness(draw=match, raw_values=["987", "65432"], user=user, today=tomorrow())
+    match.refresh_from_db()
+    assigned = Counter(DrawAssignment.objects.filter(draw=match).values_list("department_id", "inspector_id"))
+    roster = {(r.department_id, r.inspector_id): r.entities for r in DrawRoster.objects.filter(draw=match)}
+    assert roster == dict(assigned) and sum(roster.values()) == match.selected_count > 0
