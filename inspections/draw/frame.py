@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence, Set
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence, Set
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -25,6 +25,7 @@ from typing import overload
 
 from . import accel
 from .encoding import (
+    LENGTH_PREFIX_BYTES,
     USCC_ALPHABET,
     USCC_LENGTH,
     are_canonical_usccs,
@@ -548,6 +549,10 @@ class Department:
 Pair = tuple[str, str]
 
 
+def _never(label: str) -> bool:
+    return False
+
+
 class PairSet(Collection[Pair]):
     """An immutable set of (entity, inspector) pairs, kept grouped by entity.
 
@@ -633,6 +638,23 @@ class PairSet(Collection[Pair]):
             self._sets[entity] = members
         return members
 
+    def membership(self, entity: str) -> Callable[[str], bool]:
+        """A test of ``label in inspectors_of(entity)`` for a few looks at one entity: one
+        C-level search of the entity's tab-joined text, which is not split into a set (a
+        million pairs are twenty thousand such texts). Exact because no member holds a tab
+        (joined sets never do; a grouped set whose member does gets the set)."""
+        if self._groups is None:
+            text = self._joined.get(entity) if self._joined is not None else None
+        else:
+            labels = self._groups.get(entity)
+            if labels and any("\t" in label for label in labels):
+                return self.inspectors_of(entity).__contains__
+            text = "\t".join(labels) if labels else None
+        if not text:
+            return _never
+        wrapped = f"\t{text}\t"
+        return lambda label: "\t" not in label and f"\t{label}\t" in wrapped
+
     def __contains__(self, pair: object) -> bool:
         if not isinstance(pair, tuple) or len(pair) != 2:
             return False
@@ -666,23 +688,28 @@ class PairSet(Collection[Pair]):
 
     def encode(self) -> bytes:
         """Same bytes as ``_encode_pairs`` of the same pairs: lp(count), then lp(entity) lp(inspector)
-        for each pair in ascending order.
+        for each pair in ascending order."""
+        return b"".join(self.encode_chunks())
+
+    def encode_chunks(self) -> Iterator[bytes]:
+        """``encode()``'s bytes, one piece per entity.
 
         An entity whose inspectors' labels are all of one length (the usual case: 执法证号 of one
         format) is encoded from its joined text with one C-level replace, the tab between two
         labels becoming the next pair's lp(entity) and the label's length prefix."""
         encoded: dict[str, bytes] = {}
-        chunks = [encode_parts(self._size)]
+        yield encode_parts(self._size)
         texts = self.joined_groups() if self._groups is None else None
         for entity in self.entities():
-            prefix = encode_parts(entity)
+            raw_entity = entity.encode("utf-8")
+            prefix = len(raw_entity).to_bytes(LENGTH_PREFIX_BYTES, "big") + raw_entity  # encode_parts(entity)
             if texts is not None:
                 raw = texts[entity].encode("utf-8")
                 tabs = raw.count(b"\t")
                 width, odd = divmod(len(raw) - tabs, tabs + 1)
                 if not odd and raw[width :: width + 1] == b"\t" * tabs:
-                    glue = prefix + width.to_bytes(8, "big")
-                    chunks.append(glue + raw.replace(b"\t", glue))
+                    glue = prefix + width.to_bytes(LENGTH_PREFIX_BYTES, "big")
+                    yield glue + raw.replace(b"\t", glue)
                     continue
                 labels: Iterable[str] = raw.decode("utf-8").split("\t")
             else:
@@ -690,8 +717,7 @@ class PairSet(Collection[Pair]):
             for label in labels:
                 if label not in encoded:
                     encoded[label] = encode_parts(label)
-            chunks.append(prefix + prefix.join(map(encoded.__getitem__, labels)))
-        return b"".join(chunks)
+            yield prefix + prefix.join(map(encoded.__getitem__, labels))
 
 
 @dataclass(frozen=True, eq=False)
@@ -725,7 +751,11 @@ class MatchingFrame:
 
     @cached_property
     def hash(self) -> bytes:
-        return hashlib.sha256(self.encode()).digest()
+        # Chunk by chunk: a million conflict pairs encode to 47 MB, never joined into one.
+        digest = hashlib.sha256()
+        for chunk in self.encode_chunks():
+            digest.update(chunk)
+        return digest.digest()
 
     @property
     def hash_hex(self) -> str:
@@ -733,6 +763,10 @@ class MatchingFrame:
 
     def encode(self) -> bytes:
         """The canonical bytes of this matching frame (draw-spec.md section 7.4)."""
+        return b"".join(self.encode_chunks())
+
+    def encode_chunks(self) -> Iterator[bytes]:
+        """``encode()``'s bytes, in pieces."""
         parts: list[str | int] = [FRAME_DOMAIN, self.algorithm, KIND_INSPECTORS, self.task_code]
         parts.append(len(self.entities))
         for entity in self.entities:
@@ -745,18 +779,23 @@ class MatchingFrame:
             parts += [dept.code, dept.per_entity, dept.cap, len(dept.required_fields)]
             parts += list(dept.required_fields)
             parts += [len(dept.labels), dept.members_hash.hex()]
-        chunks = [encode_parts(*parts)]
-        chunks += [encode_parts("conflict"), _encode_pairs(self.conflicts)]
-        chunks.append(encode_parts("leave", len(self.leave), *sorted(self.leave)))
-        chunks += [encode_parts("repeat", self.repeat_years), _encode_pairs(self.repeats)]
+        yield encode_parts(*parts)
+        yield encode_parts("conflict")
+        if isinstance(self.conflicts, PairSet):
+            yield from self.conflicts.encode_chunks()
+        else:
+            yield _encode_pairs(self.conflicts)
+        yield encode_parts("leave", len(self.leave), *sorted(self.leave))
+        yield encode_parts("repeat", self.repeat_years)
+        yield _encode_pairs(self.repeats)
         qualification: list[str | int] = ["qualification", len(self.qualifications)]
         for label in sorted(self.qualifications):
             fields = sorted(self.qualifications[label])
             qualification += [label, len(fields), *fields]
-        chunks.append(encode_parts(*qualification))
-        chunks += [encode_parts("own_area"), _encode_pairs(self.own_area)]
-        chunks.append(encode_parts(*_mapping_part("load", self.loads), *_mapping_part("cap", self.caps)))
-        return b"".join(chunks)
+        yield encode_parts(*qualification)
+        yield encode_parts("own_area")
+        yield _encode_pairs(self.own_area)
+        yield encode_parts(*_mapping_part("load", self.loads), *_mapping_part("cap", self.caps))
 
     def cap_of(self, inspector: str, department: Department) -> int:
         return self.caps.get(inspector, department.cap)

@@ -185,7 +185,7 @@ def _fill(
     labels = dept.labels
     n = len(labels)
     load, caps, cap = pool.load, frame.caps, dept.cap
-    conflicts = frame.conflicts.inspectors_of(entity.label)
+    conflicted = frame.conflicts.membership(entity.label)
     repeats, own_area = frame.repeats, frame.own_area
     digest = hmac.digest
     seen: set[int] = set()
@@ -207,7 +207,7 @@ def _fill(
             reason: str | None = ALREADY_ON_TEAM
         elif static is not None:
             reason = static
-        elif label in conflicts:
+        elif conflicted(label):
             reason = CONFLICT
         elif repeats and (entity.label, label) in repeats:
             reason = REPEAT

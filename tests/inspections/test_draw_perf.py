@@ -435,3 +435,16 @@ def test_a_large_frames_conflicts_read_on_two_connections_are_the_ones_one_conne
         two = matching._conflicts(ENTITIES, listed)
     assert started == [["even", "odd"]]
     assert two.encode() == one.encode() and two == one and 0 < len(one) < 400
+
+
+def test_membership_by_searching_the_joined_text_is_exact() -> None:
+    groups = {ENTITIES[0]: ["AB", "B", "执法1"], ENTITIES[1]: ["A\tB", "C"]}  # a grouped set may hold a tab
+    grouped = engine.PairSet(groups)
+    joined = engine.PairSet.joined({ENTITIES[0]: "AB\tB\t执法1"})
+    probes = ["A", "B", "AB", "ABB", "", "B\tAB", "AB\tB", "执法", "执法1", "A\tB", "C", "\t", "B\t"]
+    for entity in (*ENTITIES[:3], "nobody"):
+        for probe in probes:
+            assert grouped.membership(entity)(probe) == ((entity, probe) in grouped), (entity, probe)
+            if entity != ENTITIES[1]:
+                assert joined.membership(entity)(probe) == ((entity, probe) in grouped), (entity, probe)
+    assert joined.is_joined  # looking did not split it
