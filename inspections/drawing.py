@@ -293,7 +293,7 @@ def _refuse_stale_sources(sources: list[dict[str, Any]], supersedes: Draw | None
 
 def _announce(
     *, task: Task, kind: str, frame: Any, user: Any, sources: list[dict[str, Any]], entropy: str, trial: bool,
-    supersedes: Draw | None, reason: str, approver: Any,
+    supersedes: Draw | None, reason: str, approver: Any, keys: dict[str, Any] | None = None,
 ) -> Draw:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -314,7 +314,7 @@ def _announce(
             announcement=announcement, frame_hash_hex=frame.hash_hex, frame_size=frame.size, sources=sources,
             server_entropy_hex=entropy,
         )
-        summary = _summary(frame) if kind == Draw.Kind.ENTITIES else {"entities": frame.size}
+        summary = _summary(frame) if kind == Draw.Kind.ENTITIES else {"entities": frame.size, "keys": keys}
         blob = pack_frame(frame, payload.result())
     insert_with_blob(DrawFrame(draw=draw, blob=blob, summary=summary))
     return draw
@@ -383,9 +383,10 @@ def matching_announce(
         draw_visits(draw_id=entity_draw.pk)
     sources, entropy = _sources_for(sources, server_entropy, False)
     _refuse_stale_sources(sources, supersedes)
-    frame = build_matching_frame_for(task)
+    keys: dict[str, Any] = {}
+    frame = build_matching_frame_for(task, keys)
     return _announce(task=task, kind=Draw.Kind.INSPECTORS, frame=frame, user=user, sources=sources, entropy=entropy,
-                     trial=False, supersedes=supersedes, reason=reason, approver=approver)
+                     trial=False, supersedes=supersedes, reason=reason, approver=approver, keys=keys)
 
 
 def _summary(frame: engine.Frame) -> dict[str, Any]:
@@ -568,11 +569,18 @@ def _store_assignments(draw: Draw, matching: Any) -> int:
     from agencies.models import Department
     from inspectors.models import Inspector
 
-    departments = dict(Department.objects.values_list("code", "id"))
-    certs = {pick.label for a in matching.assignments for pick in a.chosen}
-    inspector_ids = {
-        unicodedata.normalize("NFC", c): i for c, i in Inspector.objects.filter(cert_no__in=certs).values_list("cert_no", "id")
-    }
+    # The keys the frame's labels had when it was frozen: a number edited since (renamed, or
+    # given to someone else) does not move the assignment to another person.
+    keys = DrawFrame.objects.filter(draw=draw).values_list("summary", flat=True).get().get("keys")
+    if keys:
+        departments, inspector_ids = keys["departments"], keys["inspectors"]
+    else:  # announced before the keys were kept
+        departments = dict(Department.objects.values_list("code", "id"))
+        certs = {pick.label for a in matching.assignments for pick in a.chosen}
+        inspector_ids = {
+            unicodedata.normalize("NFC", c): i
+            for c, i in Inspector.objects.filter(cert_no__in=certs).values_list("cert_no", "id")
+        }
     rows = [
         (draw.pk, a.entity, departments[a.department], inspector_ids[pick.label], pick.order_hex, pick.leader)
         for a in matching.assignments

@@ -9,6 +9,7 @@ staff-only: no inspector data reaches the public.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import unicodedata
@@ -54,8 +55,9 @@ def _eligible(task: Task, department: Any) -> QuerySet[Inspector]:
     )
 
 
-def _departments(task: Task) -> tuple[list[dict[str, Any]], dict[int, str]]:
-    """Each participating department's list, and every listed inspector's number by key."""
+def _departments(task: Task) -> tuple[list[dict[str, Any]], dict[int, str], dict[str, int]]:
+    """Each participating department's list, every listed inspector's number by key, and each
+    department's key by code."""
     parts = list(task.participants.filter(status__in=[ParticipantStatus.INITIATOR, ParticipantStatus.CLAIMED]).select_related("department"))
     others = sum(p.inspectors_per_entity for p in parts if p.status != ParticipantStatus.INITIATOR)
     result = []
@@ -75,7 +77,7 @@ def _departments(task: Task) -> tuple[list[dict[str, Any]], dict[int, str]]:
         cert_of.update(listed)
         result.append({"code": dept.code, "per_entity": per_entity, "cap": task.inspector_load_cap,
                        "labels": sorted({_label(c) for c in listed.values()}), "required_fields": required})
-    return result, cert_of
+    return result, cert_of, {p.department.code: p.department_id for p in parts}
 
 
 def _keys(keys: list[int]) -> Any:
@@ -181,19 +183,45 @@ def _conflicts(usccs: list[str], label_of: dict[int, str]) -> engine.PairSet:
     return _conflicts_pending(usccs, label_of)()
 
 
-def build_matching_frame_for(task: Task) -> engine.MatchingFrame:
+def build_matching_frame_for(task: Task, keys: dict[str, Any] | None = None) -> engine.MatchingFrame:
+    """The task's matching frame. ``keys``, if given, receives the database keys of the frame's
+    labels as read now ({"inspectors": {number: key}, "departments": {code: key}}): the draw
+    stores its assignments with these, however numbers are edited before its randomness."""
     entity_draw = entity_draw_of(task)
     entities = drawn_entities(task, entity_draw)
     if not entities:
         raise ValueError("no entities")
     usccs = [u for u, _ in entities]
     drawn = _drawn_codes(entity_draw, task)
-    departments, cert_of = _departments(task)
+    departments, cert_of, department_keys = _departments(task)
     # The listed inspectors as read once: every later query names these keys, so an inspector
     # made eligible (or not) meanwhile cannot enter one part of the frame and miss another.
     label_of = {pk: _label(cert_no) for pk, cert_no in cert_of.items()}
     pool = _keys(list(label_of))
-    conflicts = _conflicts_pending(usccs, label_of)  # a large frame's are read meanwhile
+    if keys is not None:
+        keys.update(inspectors={label: pk for pk, label in label_of.items()}, departments=department_keys)
+    pending = _conflicts_pending(usccs, label_of)  # a large frame's are read meanwhile
+    try:
+        rest = _read_the_rest(task, drawn, label_of, pool)
+        conflicts = pending()
+    except BaseException:
+        with contextlib.suppress(Exception):
+            pending()  # collect the background readers before the error goes on
+        raise
+    return engine.build_matching_frame(
+        task_code=task.code,
+        entities=entities,
+        departments=departments,
+        lead_department=task.department.code,
+        min_team=task.inspectors_per_entity,
+        conflicts=conflicts,
+        **rest,
+    )
+
+
+def _read_the_rest(task: Task, drawn: QuerySet[Any], label_of: dict[int, str], pool: Any) -> dict[str, Any]:
+    """Qualifications, leave, repeats and own areas of the listed inspectors (``label_of``,
+    ``pool``: their keys), as ``build_matching_frame``'s arguments."""
     held: dict[str, list[str]] = {label: [] for label in label_of.values()}
     for pk, code in Inspector.fields.through.objects.filter(inspector_id__in=pool).values_list(
         "inspector_id", "field__code"
@@ -214,16 +242,10 @@ def build_matching_frame_for(task: Task) -> engine.MatchingFrame:
         home = dict(Inspector.objects.filter(pk__in=pool).exclude(home_area="").values_list("pk", "home_area"))
         region_of = dict(Entity.objects.filter(uscc__in=drawn).values_list("uscc", "region_id"))
         own_area = [(u, label_of[pk]) for u, r in region_of.items() for pk, area in home.items() if area == r]
-    return engine.build_matching_frame(
-        task_code=task.code,
-        entities=entities,
-        departments=departments,
-        lead_department=task.department.code,
-        min_team=task.inspectors_per_entity,
-        conflicts=conflicts(),
-        leave=[label_of[pk] for pk in leave.values_list("inspector_id", flat=True)],
-        repeat_years=years,
-        repeats=[(u, label_of[pk]) for u, pk in repeats],
-        qualifications=held,
-        own_area=own_area,
-    )
+    return {
+        "leave": [label_of[pk] for pk in leave.values_list("inspector_id", flat=True)],
+        "repeat_years": years,
+        "repeats": [(u, label_of[pk]) for u, pk in repeats],
+        "qualifications": held,
+        "own_area": own_area,
+    }

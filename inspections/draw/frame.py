@@ -650,7 +650,7 @@ class PairSet(Collection[Pair]):
             if labels and any("\t" in label for label in labels):
                 return self.inspectors_of(entity).__contains__
             text = "\t".join(labels) if labels else None
-        if not text:
+        if text is None:
             return _never
         wrapped = f"\t{text}\t"
         return lambda label: "\t" not in label and f"\t{label}\t" in wrapped

@@ -438,13 +438,49 @@ def test_a_large_frames_conflicts_read_on_two_connections_are_the_ones_one_conne
 
 
 def test_membership_by_searching_the_joined_text_is_exact() -> None:
-    groups = {ENTITIES[0]: ["AB", "B", "执法1"], ENTITIES[1]: ["A\tB", "C"]}  # a grouped set may hold a tab
+    # A grouped set may hold a tab or an empty label (a frame refuses both; the set does not).
+    groups = {ENTITIES[0]: ["AB", "B", "执法1"], ENTITIES[1]: ["A\tB", "C"], ENTITIES[2]: [""]}
     grouped = engine.PairSet(groups)
     joined = engine.PairSet.joined({ENTITIES[0]: "AB\tB\t执法1"})
     probes = ["A", "B", "AB", "ABB", "", "B\tAB", "AB\tB", "执法", "执法1", "A\tB", "C", "\t", "B\t"]
-    for entity in (*ENTITIES[:3], "nobody"):
+    for entity in (*ENTITIES[:4], "nobody"):
         for probe in probes:
             assert grouped.membership(entity)(probe) == ((entity, probe) in grouped), (entity, probe)
-            if entity != ENTITIES[1]:
-                assert joined.membership(entity)(probe) == ((entity, probe) in grouped), (entity, probe)
+            assert joined.membership(entity)(probe) == ((entity, probe) in joined), (entity, probe)
     assert joined.is_joined  # looking did not split it
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_frame_that_fails_while_conflicts_are_read_in_the_background_leaves_no_reader(monkeypatch) -> None:
+    import threading
+
+    from django.db import transaction
+
+    from inspections import matching
+    monkeypatch.setattr(matching, "PARALLEL_CONFLICT_ENTITIES", 1)
+    collected = []
+    original = matching._conflicts_pending
+
+    def pending(*args, **kwargs):
+        collect = original(*args, **kwargs)
+
+        def counted():
+            collected.append(True)
+            return collect()
+
+        return counted
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("the rest of the frame could not be read")
+
+    monkeypatch.setattr(matching, "_conflicts_pending", pending)
+    monkeypatch.setattr(matching, "_read_the_rest", fail)
+    monkeypatch.setattr(matching, "drawn_entities", lambda task, draw=None: [(e, "0" * 32) for e in ENTITIES])
+    monkeypatch.setattr(matching, "_drawn_codes", lambda draw, task: None)
+    monkeypatch.setattr(matching, "entity_draw_of", lambda task: None)
+    monkeypatch.setattr(matching, "_departments", lambda task: ([], {1: "A", 2: "B"}, {}))
+    with pytest.raises(RuntimeError), transaction.atomic():
+        matching.build_matching_frame_for(object())
+    assert collected == [True]
+    assert not [t for t in threading.enumerate() if t.name.startswith("ThreadPoolExecutor")]

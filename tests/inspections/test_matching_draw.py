@@ -198,3 +198,34 @@ def test_the_roster_names_each_assigned_inspector_once_with_their_count(drawn, d
     assigned = Counter(DrawAssignment.objects.filter(draw=match).values_list("department_id", "inspector_id"))
     roster = {(r.department_id, r.inspector_id): r.entities for r in DrawRoster.objects.filter(draw=match)}
     assert roster == dict(assigned) and sum(roster.values()) == match.selected_count > 0
+
+
+def test_a_number_edited_after_the_freeze_does_not_move_an_assignment(drawn, django_capture_on_commit_callbacks) -> None:
+    """Between the frozen frame and its randomness every inspector's number is changed, and the
+    lead department's old numbers are given to newcomers: the assignments name the inspectors
+    the frame listed (by the keys it froze), and the draw completes."""
+    task, user, pools, _draw = drawn
+    match = matching_announce(task=task, user=user)
+    frozen = {i.cert_no: i.pk for people in pools.values() for i in people}
+    for people in pools.values():
+        for person_ in people:
+            Inspector.objects.filter(pk=person_.pk).update(cert_no=f"OLD-{person_.cert_no}")
+    newcomers = [Inspector.objects.create(department=p.department, name="新人", cert_no=p.cert_no) for p in pools["GA"]]
+    with django_capture_on_commit_callbacks(execute=True):
+        draw_record_randomness(draw=match, raw_values=["987", "65432"], user=user, today=tomorrow())
+    match.refresh_from_db()
+    assert match.status == "done"
+    rows = set(DrawAssignment.objects.filter(draw=match).values_list("department__code", "inspector_id"))
+    assert rows == {(d, frozen[label]) for d, label in _replayed_picks(match)}
+    assert not rows & {("GA", n.pk) for n in newcomers}
+
+
+def _replayed_picks(match) -> set[tuple[str, str]]:
+    from inspections.drawing import frame_from_blob, stored_frame_blob
+    from inspections.models import TaskCommitment
+
+    chain = TaskCommitment.objects.get(task=match.task)
+    code = engine.one_time_code(bytes.fromhex(chain.secret_hex), chain.chain_length, match.iteration)
+    frame = frame_from_blob(stored_frame_blob(match), algorithm=match.algorithm)
+    matching = engine.run_matching(frame, one_time_code=code, ikm=match.ikm_utf8)
+    return {(a.department, p.label) for a in matching.assignments for p in a.chosen}
