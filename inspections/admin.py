@@ -97,6 +97,7 @@ from inspections.models import (  # noqa: E402
     DrawAssignment,
     DrawEvidence,
     DrawFrame,
+    DrawRoster,
     DrawSelection,
     EntityFeedback,
     EntityList,
@@ -152,6 +153,12 @@ class DrawSelectionAdmin(ReadOnlyAdmin):
 @admin.register(DrawAssignment)
 class DrawAssignmentAdmin(ReadOnlyAdmin):
     list_display = ("draw", "entity_id", "department", "inspector", "is_leader", "order_hex")
+    show_full_result_count = False
+
+
+@admin.register(DrawRoster)
+class DrawRosterAdmin(ReadOnlyAdmin):
+    list_display = ("draw", "department", "inspector", "entities")
     show_full_result_count = False
 
 

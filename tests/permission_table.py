@@ -355,7 +355,8 @@ ADMIN = R({"admin"}, {"admin"})
 ADMIN_READ_ONLY = {
     "core_auditentry", "core_publicationrecord", "core_publicationattachment", "core_importjob", "core_outboxitem",
     "core_feeditem", "inspections_taskcommitment", "inspections_draw", "inspections_drawframe",
-    "inspections_drawevidence", "inspections_drawselection", "inspections_drawassignment", "inspections_planbatch",
+    "inspections_drawevidence", "inspections_drawselection", "inspections_drawassignment", "inspections_drawroster",
+    "inspections_planbatch",
     "inspections_taskitem", "inspections_taskparticipant", "inspections_tasktransition", "inspections_objection",
     "inspections_redrawrequest", "inspections_visit", "inspections_notice", "inspections_substitution",
     "inspections_entitylist", "inspections_inspectionrecord", "inspections_teammember", "inspections_result",
