@@ -161,13 +161,18 @@ def copy_values(cursor: Any, query: str) -> list[bytes | None]:
     return values
 
 
-def read_blob(model: type[models.Model], pk: Any, field: str) -> bytes:
-    """One binary column of one row, moved as bytes (binary COPY) on PostgreSQL."""
+def read_blob(model: type[models.Model], pk: Any, field: str, *, by: str = "pk") -> bytes:
+    """One binary column of one row, moved as bytes (binary COPY) on PostgreSQL. ``by``: the
+    unique field ``pk`` is a value of (the primary key unless named), so that a row found by
+    another key costs one statement, not a lookup of its primary key first."""
+    lookup = model._meta.pk if by == "pk" else model._meta.get_field(by)
+    if not (lookup.primary_key or lookup.unique):  # type: ignore[union-attr]
+        raise ValueError(f"read_blob: {model._meta.label}.{by} is not unique")
     if connection.vendor != "postgresql":
-        return bytes(model._default_manager.filter(pk=pk).values_list(field, flat=True).get())
+        return bytes(model._default_manager.filter(**{by: pk}).values_list(field, flat=True).get())
     column = str(model._meta.get_field(field).column)  # type: ignore[union-attr]
     with connection.cursor() as cursor:
-        table, key = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(model._meta.pk.column)  # type: ignore[union-attr]
+        table, key = connection.ops.quote_name(model._meta.db_table), connection.ops.quote_name(lookup.column)  # type: ignore[union-attr,arg-type]
         sql = f"SELECT {connection.ops.quote_name(column)} FROM {table} WHERE {key} = %s"  # noqa: S608 - names quoted
         try:
             value = copy_value(cursor, cursor.mogrify(sql, [pk]).decode())

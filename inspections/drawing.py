@@ -21,6 +21,7 @@ import secrets
 import unicodedata
 from collections import Counter
 from fractions import Fraction
+from operator import attrgetter
 from typing import Any, cast
 
 from django.conf import settings
@@ -93,8 +94,11 @@ def pack_frame(frame: Any, payload: tuple[list[int], bytes] | None = None) -> by
     frame's ``compressed_payload``, if already made."""
     sizes, compressed = payload or compressed_payload(frame)
     if isinstance(frame, engine.MatchingFrame):
-        header = frame_to_json(dataclasses.replace(frame, conflicts=engine.PairSet()))
-        header["hash_hex"] = frame.hash_hex
+        without_pairs = dataclasses.replace(frame, conflicts=engine.PairSet())
+        # The header states the whole frame's hash: the pairless copy's own hash is never taken
+        # (hashing its 40,000 other parts cost about 40 ms of a 20,000-entity matching).
+        without_pairs.__dict__["hash"] = frame.hash
+        header = frame_to_json(without_pairs)
         header["conflict_groups"] = len(frame.conflicts.entities())
     else:
         header = frame_to_json(frame, labels=False)
@@ -217,8 +221,7 @@ def frame_from_blob(blob: bytes | memoryview, *, algorithm: str, frame_hash_hex:
 
 def stored_frame_blob(draw: Draw) -> bytes:
     """The frozen frame's stored bytes (without loading them as hex text through the ORM)."""
-    pk = DrawFrame.objects.filter(draw=draw).values_list("pk", flat=True).get()
-    return read_blob(DrawFrame, pk, "blob")
+    return read_blob(DrawFrame, draw.pk, "blob", by="draw")
 
 
 def _take_iteration(task: Task) -> tuple[TaskCommitment, int]:
@@ -334,7 +337,8 @@ def draw_announce(
     approver: Any = None,
 ) -> Draw:
     """Freeze the entity frame and record (and publish) the announcement of an entity draw."""
-    task = Task.objects.select_for_update().get(pk=task.pk)
+    # The department comes along for the publication (its code), unlocked.
+    task = Task.objects.select_for_update(of=("self",)).select_related("department").get(pk=task.pk)
     if task.draw_mode in (Task.DrawMode.FULL_COVERAGE, Task.DrawMode.ASSIGNED):
         raise DrawRefused(_("该任务的检查对象不经抽取产生（全覆盖或上级指定名单），请使用指定名单。"))
     if not trial and supersedes is None and task.status != TaskStatus.READY:
@@ -454,7 +458,11 @@ def draw_execute(*, draw_id: int) -> str:
     checks it against the stored rows), so the draw itself only reads, selects and writes.
     """
     with transaction.atomic():
-        draw = Draw.objects.select_for_update().select_related("task", "task__department").get(pk=draw_id)
+        draw = (
+            Draw.objects.select_for_update(of=("self", "task"))
+            .select_related("task", "task__department", "randomness_by")  # who recorded it moves the task
+            .get(pk=draw_id)
+        )
         if draw.status == Draw.Status.DONE:
             return "already done"
         if draw.randomness is None:
@@ -581,9 +589,12 @@ def _store_assignments(draw: Draw, matching: Any) -> int:
             unicodedata.normalize("NFC", c): i
             for c, i in Inspector.objects.filter(cert_no__in=certs).values_list("cert_no", "id")
         }
+    # In entity order (the matching runs in its random order): each row then lands at the end of
+    # the unique index's range for this draw, where PostgreSQL inserts without descending the
+    # tree (measured for 40,000 rows: 73 ms in that index, against 101 ms in the random order).
     rows = [
         (draw.pk, a.entity, departments[a.department], inspector_ids[pick.label], pick.order_hex, pick.leader)
-        for a in matching.assignments
+        for a in sorted(matching.assignments, key=attrgetter("entity"))
         for pick in a.chosen
     ]
     bulk_insert(DrawAssignment, ["draw_id", "entity_id", "department_id", "inspector_id", "order_hex", "is_leader"], rows)

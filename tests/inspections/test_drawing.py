@@ -216,3 +216,9 @@ def test_the_frozen_frame_is_stored_whole_and_chained_like_a_saved_row(ready_tas
     assert chained.changes == snapshot(row) and chained.changes["blob"]["bytes"] == len(bytes(row.blob))
     with pytest.raises(DrawFrame.DoesNotExist):
         read_blob(DrawFrame, row.pk + 1000, "blob")
+    # Found by another unique key in one statement: the draw's own frame, and no other draw's.
+    assert read_blob(DrawFrame, draw.pk, "blob", by="draw") == bytes(row.blob)
+    with pytest.raises(DrawFrame.DoesNotExist):
+        read_blob(DrawFrame, draw.pk + 1000, "blob", by="draw")
+    with pytest.raises(ValueError, match="not unique"):
+        read_blob(DrawFrame, "{}", "blob", by="summary")
