@@ -128,9 +128,9 @@ _CONFLICT_SQL = (
 )
 
 
-def _conflict_rows(cursor: Any, *, usccs: list[str], label_of: dict[int, str]) -> list[tuple[str, str]]:
+def _conflict_rows(cursor: Any, *, usccs: list[str], label_of: dict[int, str]) -> dict[str, str]:
     cursor.execute("SET LOCAL work_mem = '256MB'")  # aggregate a million pairs in memory
-    return _conflict_query(cursor, usccs=usccs, label_of=label_of)
+    return _sorted_texts(_conflict_query(cursor, usccs=usccs, label_of=label_of))
 
 
 def _conflict_query(cursor: Any, *, usccs: list[str], label_of: dict[int, str]) -> list[tuple[str, str]]:
@@ -138,14 +138,21 @@ def _conflict_query(cursor: Any, *, usccs: list[str], label_of: dict[int, str]) 
     return cast(list[tuple[str, str]], cursor.fetchall())
 
 
-def _joined(parts: list[list[tuple[str, str]]]) -> engine.PairSet:
-    texts: dict[str, list[str]] = {}
-    for rows in parts:
-        for entity, text in rows:
-            texts.setdefault(entity.strip(), []).append(text)
-    return engine.PairSet.joined({
-        entity: "\t".join(sorted("\t".join(found).split("\t"))) for entity, found in sorted(texts.items())
-    })
+def _sorted_texts(rows: list[tuple[str, str]]) -> dict[str, str]:
+    """Each entity's numbers (one row per entity: the query groups by entity), in code-point
+    order. Done here, on the reader's thread, while the other half is still being read: about
+    30 ms per half of a million pairs (the database's ordered aggregate took 0.6 s, not 0.3)."""
+    return {entity.strip(): "\t".join(sorted(text.split("\t"))) for entity, text in rows}
+
+
+def _joined(parts: list[dict[str, str]]) -> engine.PairSet:
+    """The parts' sorted texts as one set; an entity found in two parts has its numbers merged."""
+    texts: dict[str, str] = {}
+    for part in parts:
+        for entity, text in part.items():
+            found = texts.get(entity)
+            texts[entity] = text if found is None else "\t".join(sorted(f"{found}\t{text}".split("\t")))
+    return engine.PairSet.joined(dict(sorted(texts.items())))
 
 
 def _conflicts_pending(usccs: list[str], label_of: dict[int, str]) -> Callable[[], engine.PairSet]:
@@ -172,10 +179,10 @@ def _conflicts_pending(usccs: list[str], label_of: dict[int, str]) -> Callable[[
         return lambda: _joined(list(jobs.results().values()))
     with connection.cursor() as cursor:
         if connection.get_autocommit():  # no transaction to scope the setting to: the default memory
-            rows = _conflict_query(cursor, usccs=usccs, label_of=label_of)
+            texts = _sorted_texts(_conflict_query(cursor, usccs=usccs, label_of=label_of))
         else:
-            rows = _conflict_rows(cursor, usccs=usccs, label_of=label_of)
-    result = _joined([rows])
+            texts = _conflict_rows(cursor, usccs=usccs, label_of=label_of)
+    result = _joined([texts])
     return lambda: result
 
 

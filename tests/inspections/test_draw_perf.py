@@ -437,6 +437,19 @@ def test_a_large_frames_conflicts_read_on_two_connections_are_the_ones_one_conne
     assert two.encode() == one.encode() and two == one and 0 < len(one) < 400
 
 
+def test_conflict_texts_read_in_parts_are_sorted_per_part_and_merged_where_an_entity_is_in_two() -> None:
+    from inspections.matching import _joined, _sorted_texts
+
+    first = _sorted_texts([(ENTITIES[1] + " ", "é-1\tZ-1\ta-1"), (ENTITIES[0], "B-1")])  # as the database sends them
+    assert first == {ENTITIES[1]: "Z-1\ta-1\té-1", ENTITIES[0]: "B-1"}
+    both = _joined([first, {ENTITIES[1]: "B-1\t执法001", ENTITIES[2]: "a-1"}])
+    expected = engine.PairSet.from_pairs(
+        [(ENTITIES[1], c) for c in ("é-1", "Z-1", "a-1", "B-1", "执法001")] + [(ENTITIES[0], "B-1"), (ENTITIES[2], "a-1")]
+    )
+    assert both.is_joined and both == expected and both.encode() == expected.encode()
+    assert list(both.entities()) == sorted(both.entities())
+
+
 def test_membership_by_searching_the_joined_text_is_exact() -> None:
     # A grouped set may hold a tab or an empty label (a frame refuses both; the set does not).
     groups = {ENTITIES[0]: ["AB", "B", "执法1"], ENTITIES[1]: ["A\tB", "C"], ENTITIES[2]: [""]}
