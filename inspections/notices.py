@@ -13,6 +13,7 @@ import datetime as dt
 import hashlib
 import io
 import secrets
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,6 +55,17 @@ class NoticeRefused(FieldworkRefused):
 def new_token() -> str:
     raw = "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(4 * TOKEN_GROUPS))
     return "-".join(raw[i : i + 4] for i in range(0, len(raw), 4))
+
+
+def normalize_token(raw: str | None) -> str:
+    """The code as a person may type it from the paper notice, in the form it is stored:
+    full-width characters (a Chinese input method) become ASCII, letters upper case, and
+    twenty letters and digits however spaced or hyphenated are grouped by four as printed."""
+    text = unicodedata.normalize("NFKC", raw or "").strip().upper()
+    chars = "".join(ch for ch in text if ch.isascii() and ch.isalnum())
+    if len(chars) == 4 * TOKEN_GROUPS and len(chars) == sum(ch.isalnum() for ch in text):
+        return "-".join(chars[i : i + 4] for i in range(0, len(chars), 4))
+    return text
 
 
 def notice_url(notice: Notice) -> str:
@@ -220,7 +232,7 @@ def public_allowance(client: str) -> bool:
 
 
 def notice_by_token(token: str) -> Notice | None:
-    token = (token or "").strip().upper()
+    token = normalize_token(token)
     if not token or len(token) > 40:
         return None
     return Notice.objects.select_related("visit", "visit__entity").filter(token=token).first()

@@ -34,6 +34,7 @@ from core.audit import audit_record
 from core.models import PublicationRecord
 from core.services import feed_post, publication_write
 from inspections.models import Notice, Objection, ResultCategory, VisitTask
+from inspections.notices import normalize_token
 
 MAX_TEXT = 2000
 MAX_CONTACT = 100
@@ -107,7 +108,7 @@ def objection_submit(
     *, public_id: str, token: str, contact: str, text: str, client_ip: str, attachment: Any = None
 ) -> Objection:
     """Record an objection to a published result and tell the department."""
-    token = (token or "").strip()
+    token = normalize_token(token)  # typed from the paper notice: case, spaces and hyphens do not matter
     # Every attempt counts, before anything is looked up: codes cannot be guessed by volume.
     _spend("ip", client_ip or "unknown")
     if token:

@@ -280,7 +280,7 @@ def downloads(request: HttpRequest) -> HttpResponse:
 
 # --- Objections ---------------------------------------------------------------------------------
 class ObjectionForm(forms.Form):
-    token = forms.CharField(label=_("检查通知书验证码"), max_length=40, help_text=_("印在检查通知书上，用于确认您是被检查的市场主体。"),
+    token = forms.CharField(label=_("检查通知书验证码"), max_length=40, help_text=_("印在检查通知书上，用于确认您是被检查的市场主体。不区分大小写，空格和短横线可省略。"),
                             widget=forms.TextInput(attrs={"aria-describedby": "id_token-hint", "autocomplete": "off"}))
     contact = forms.CharField(label=_("联系人及联系方式"), max_length=100, help_text=_("仅供检查部门与您联系，不会公开。"),
                               widget=forms.TextInput(attrs={"aria-describedby": "id_contact-hint"}))

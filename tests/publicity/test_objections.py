@@ -4,6 +4,7 @@ decision (and any correction) as a new version of the published result."""
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.urls import reverse
 
 from agencies.models import Role
 from core.models import FeedItem, PublicationRecord
@@ -47,6 +48,27 @@ def test_a_wrong_code_is_refused_and_records_nothing(data, token) -> None:
     response = _post(Client(), data, token=token)
     assert response.status_code == 400
     assert Objection.objects.count() == 0
+
+
+@pytest.mark.parametrize("typed", ["lower", "spaced", "unhyphenated", "full-width"])
+def test_the_code_may_be_typed_as_people_type_it_from_the_paper_notice(data, typed) -> None:
+    from inspections.models import Notice
+    from inspections.notices import new_token
+
+    code = new_token()  # as printed: five groups of four
+    Notice.objects.filter(token=data.notice_token).update(token=code)
+    variants = {
+        "lower": code.lower(),
+        "spaced": "  " + code.replace("-", " ") + " ",
+        "unhyphenated": code.replace("-", "").lower(),
+        "full-width": "".join(chr(ord(c) + 0xFEE0) if c != "-" else "－" for c in code),  # a Chinese input method
+    }
+    response = _post(Client(REMOTE_ADDR="198.51.100.21"), data, token=variants[typed])
+    assert response.status_code == 200, response.content.decode()[:300]
+    assert Objection.objects.get().notice.token == code
+    # The notice's own public page opens with the code however typed, too.
+    page = Client().get(reverse("fieldwork:public_notice", args=[variants["unhyphenated"]]))
+    assert page.status_code == 200 and data.uscc in page.content.decode()
 
 
 def test_the_notice_of_another_entity_does_not_open_this_result(data) -> None:
