@@ -69,7 +69,8 @@ def section_edit(request: HttpRequest, pk: int | None = None, department_pk: int
 @role_required(Role.OFFICE)
 @require_safe
 def office(request: HttpRequest) -> HttpResponse:
-    return render(request, "agencies/office.html", {"departments": selectors.department_list_for_user(user=request.user)})
+    """The office's landing page: every department's live progress is the oversight dashboard."""
+    return redirect("oversight:dashboard")
 
 
 @role_required(Role.ASSESSOR)

@@ -135,7 +135,8 @@ def code_for(device: TOTPDevice, *, offset: int = 0) -> str:
 
 def test_without_a_device_the_password_is_enough(client, officer) -> None:
     assert login(client, "lxb_he").status_code == 302
-    assert client.get("/office/").status_code == 200
+    landing = client.get("/office/", follow=True)  # the office lands on its live dashboard
+    assert landing.status_code == 200 and landing.redirect_chain == [("/oversight/", 302)]
 
 
 def test_with_a_confirmed_device_the_token_step_follows_the_password(client, officer) -> None:
@@ -157,7 +158,8 @@ def test_with_a_confirmed_device_the_token_step_follows_the_password(client, off
     TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=0, throttling_failure_timestamp=None)
     ok = client.post("/accounts/otp/", {"token": code_for(device), "next": "/office/"})
     assert ok.status_code == 302 and ok["Location"] == "/office/"
-    assert client.get("/office/").status_code == 200
+    landing = client.get("/office/", follow=True)  # the office lands on its live dashboard
+    assert landing.status_code == 200 and landing.redirect_chain == [("/oversight/", 302)]
     assert client.get("/api/me/").status_code == 200
 
 
