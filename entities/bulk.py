@@ -5,8 +5,9 @@ Rows stream from the file (CSV in UTF-8, UTF-8 with BOM or GBK, or xlsx) through
 ``EntityRowValidator`` the staff UI uses, with the fast 统一社会信用代码 check. Good rows go into
 a temporary staging table (``COPY`` on PostgreSQL, ``executemany`` on SQLite) and are merged a
 batch at a time by one ``INSERT ... ON CONFLICT (uscc) DO UPDATE ... WHERE ... IS DISTINCT FROM``:
-a row that says nothing new is not rewritten and its ``updated_at`` stays put. Bad rows go to an
-error file (行号, 列, 原值, 错误原因) that Excel opens.
+a row that says nothing new is not rewritten and its ``updated_at`` stays put. A column the file
+lacks, and a blank status cell, leave an existing entity's value alone (a new entity is active).
+Bad rows go to an error file (行号, 列, 原值, 错误原因) that Excel opens.
 
 Everything happens in one transaction: an interrupted run (Ctrl-C, a crash, a killed process)
 leaves the registry as it was, and in "all" mode a file with any bad row writes nothing at all.
@@ -38,7 +39,7 @@ from django.utils.translation import gettext as _
 
 from core.audit import audit_bulk, rows_suppressed
 from core.tabular import Row, read_rows
-from entities.models import Directory, DirectoryEntry, Entity, EntityTag
+from entities.models import Directory, DirectoryEntry, Entity, EntityStatus, EntityTag
 from entities.uscc import fast_uscc_reason
 from entities.validation import (
     COLUMNS,
@@ -127,7 +128,8 @@ class ErrorFile:
 
 # --- Reading and validating ------------------------------------------------------------------
 def copy_line(c: CleanEntity, with_tags: bool) -> str:
-    """The staging row in COPY's text format; also what the run's digest covers."""
+    """The staging row in COPY's text format; also what the run's digest covers. A blank status
+    cell is staged (and digested) as blank: the merge keeps an existing entity's status."""
     name, address, legal_rep, authority = c.name, c.address, c.legal_rep, c.reg_authority
     free_text = name + address + legal_rep + authority  # codes, dates and words are checked already
     if "\\" in free_text or "\t" in free_text or "\n" in free_text or "\r" in free_text:
@@ -187,15 +189,31 @@ def _stage_ddl() -> str:
     return f"CREATE TEMP TABLE {STAGE} ({cols})"
 
 
+def _staged_status(update: list[str]) -> str:
+    """The status a staged row (``s``) proposes: a blank one (``STATUS_UNSTATED``) is the stored
+    status of an entity already in the registry, and active for a new one.
+
+    It is resolved here, in the merge's SELECT, rather than in its DO UPDATE: PostgreSQL and
+    SQLite check the proposed row against ``entity_status_valid`` before they look for a conflict,
+    so a blank can never reach EXCLUDED. The lookup probes the key's index for blank cells only
+    (COALESCE stops at the first value), and not at all when the file has no status column.
+    """
+    if "status" not in update:
+        return f"COALESCE(NULLIF(s.status, ''), '{EntityStatus.ACTIVE.value}')"
+    return (f"COALESCE(NULLIF(s.status, ''), (SELECT x.status FROM {_q(ENTITY)} x WHERE x.uscc = s.uscc), "
+            f"'{EntityStatus.ACTIVE.value}')")
+
+
 def _upsert_sql(update: list[str], *, order_by: str = "", returning: str = "") -> str:
     target = ["uscc", *(DB_COLUMN.get(f, f) for f in FIELDS), "updated_at"]
     sets = [DB_COLUMN.get(f, f) for f in update]
     set_sql = ", ".join(f"{_q(c)} = EXCLUDED.{_q(c)}" for c in [*sets, "updated_at"])
     changed = " OR ".join(f"e.{_q(c)} IS DISTINCT FROM EXCLUDED.{_q(c)}" for c in sets) or "false"
+    values = ", ".join(_staged_status(update) if f == "status" else f"s.{f}" for f in FIELDS)
     # "WHERE true": SQLite's parser needs it between a SELECT and ON CONFLICT.
     return (
         f"INSERT INTO {_q(ENTITY)} AS e ({', '.join(_q(c) for c in target)}) "
-        f"SELECT uscc, {', '.join(FIELDS)}, %s FROM {STAGE} WHERE true {order_by} "
+        f"SELECT s.uscc, {values}, %s FROM {STAGE} s WHERE true {order_by} "
         f"ON CONFLICT (uscc) DO UPDATE SET {set_sql} WHERE {changed} {returning}"
     )
 
@@ -332,10 +350,13 @@ class _Sqlite(_Backend):
         c.execute(f"SELECT count(*) FROM {STAGE} s WHERE NOT EXISTS "
                   f"(SELECT 1 FROM {_q(ENTITY)} e WHERE e.uscc = s.uscc)")
         new = c.fetchone()[0]
-        changed = " OR ".join(f"e.{_q(DB_COLUMN.get(f, f))} IS DISTINCT FROM s.{f}" for f in fields) or "false"
+        # A blank staged status keeps the stored one, as the merge does (see _staged_status).
+        staged = {"status": "COALESCE(NULLIF(s.status, ''), e.status)"}
+        changed = " OR ".join(f"e.{_q(DB_COLUMN.get(f, f))} IS DISTINCT FROM {staged.get(f, f's.{f}')}"
+                              for f in fields) or "false"
         c.execute(f"SELECT count(*) FROM {STAGE} s JOIN {_q(ENTITY)} e ON e.uscc = s.uscc WHERE {changed}")
         updated = c.fetchone()[0]
-        c.execute(_upsert_sql(fields, order_by="ORDER BY uscc"), [self.now])
+        c.execute(_upsert_sql(fields, order_by="ORDER BY s.uscc"), [self.now])
         touched = self._sync_tags() if run.with_tags else 0
         self.add_to_directory()
         return new, updated, touched

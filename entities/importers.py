@@ -1,8 +1,9 @@
 """Import kind "entities": the registry and the department's 检查对象名录库, keyed on 统一社会信用代码.
 
 Rows are written in batches: one query finds the existing entities of a batch, only new or changed
-ones are upserted, so importing the same file twice changes nothing the second time. Every imported
-entity joins the importing department's main directory.
+ones are upserted, so importing the same file twice changes nothing the second time. A blank status
+cell makes a new entity active and leaves an existing one's status alone. Every imported entity
+joins the importing department's main directory.
 """
 
 from __future__ import annotations
@@ -18,9 +19,16 @@ from core.import_resources import batches
 from core.imports import RowOutcome, RowProblem, WriteResult, register_import_kind
 from core.models import ImportJob
 from core.tabular import read_rows
-from entities.models import Directory, DirectoryEntry, Entity, EntityTag
+from entities.models import Directory, DirectoryEntry, Entity, EntityStatus, EntityTag
 from entities.resources import HEADING
-from entities.validation import COLUMNS, REQUIRED, TEMPLATE_HEADINGS, CleanEntity, validator_from_db
+from entities.validation import (
+    COLUMNS,
+    REQUIRED,
+    STATUS_UNSTATED,
+    TEMPLATE_HEADINGS,
+    CleanEntity,
+    validator_from_db,
+)
 
 BATCH = 1000
 # The template's headings last, so that a "missing column" message names them, not an alias.
@@ -76,6 +84,10 @@ class EntityImporter:
             changed = old is None
             for name in SCALARS:
                 value = getattr(row.entity, name)
+                if name == "status" and value == STATUS_UNSTATED:
+                    if old is not None:
+                        continue  # a blank status cell leaves an existing entity's status alone
+                    value = EntityStatus.ACTIVE
                 if (old is None or name in row.present) and getattr(obj, ATTRIBUTE.get(name, name)) != value:
                     setattr(obj, ATTRIBUTE.get(name, name), value)
                     columns.add(name)

@@ -18,7 +18,14 @@ from import_export.results import RowResult
 from core.audit import audit_bulk, digest_of, rows_suppressed
 from core.import_resources import NaturalKeyLoader, cell_text
 from entities.models import Entity, Tag
-from entities.validation import COLUMNS, REQUIRED, TEMPLATE_HEADINGS, EntityRowValidator, validator_from_db
+from entities.validation import (
+    COLUMNS,
+    REQUIRED,
+    STATUS_UNSTATED,
+    TEMPLATE_HEADINGS,
+    EntityRowValidator,
+    validator_from_db,
+)
 
 HEADING = {COLUMNS[h]: h for h in TEMPLATE_HEADINGS}  # field -> the template's Chinese heading
 
@@ -85,6 +92,10 @@ class EntityResource(resources.ModelResource):
             for error in errors:
                 reasons.setdefault(HEADING.get(error.column, error.column), []).append(error.reason)
             raise ValidationError(reasons)
+        if clean.status == STATUS_UNSTATED:
+            # A blank status cell: a new entity gets the model's default (active), an existing one
+            # keeps its status, as when the file has no status column at all.
+            row.pop(HEADING["status"], None)
         for name, heading in HEADING.items():
             if heading in row:
                 value = getattr(clean, name)

@@ -51,6 +51,9 @@ STATUS_WORDS = {s.value: s.value for s in EntityStatus} | {
     "存续": "active", "在业": "active", "在营": "active", "开业": "active", "在册": "active", "存续（在营）": "active",
     "注销": "deregistered", "吊销": "revoked", "撤销": "cancelled", "迁出": "moved_out",
 }
+# ``CleanEntity.status`` when the row's status cell is blank (or the file has no status column):
+# the writer makes a new entity active and leaves an existing entity's status as it is.
+STATUS_UNSTATED = ""
 TAG_SPLIT = re.compile(r"[;；,，、|\s]+")
 USCC_SHAPE = re.compile(r"^[0-9A-HJ-NP-RTUW-Y]{2}[0-9]{6}[0-9A-HJ-NP-RTUW-Y]{10}$")
 
@@ -86,7 +89,7 @@ class CleanEntity:
     legal_rep: str = ""
     reg_authority: str = ""
     reg_date: dt.date | None = None
-    status: str = EntityStatus.ACTIVE
+    status: str = EntityStatus.ACTIVE  # STATUS_UNSTATED: new -> active, existing -> unchanged
     risk_class: str = ""
     risk_date: dt.date | None = None
     tags: list[str] = field(default_factory=list)
@@ -145,8 +148,10 @@ class EntityRowValidator:
         region = row.get("region", "").strip()
         if region and region not in self.regions:
             err("region", _("未知的区划代码"))
-        status = STATUS_WORDS.get(row.get("status", "").strip() or "active", "")
-        if not status:
+        # A blank cell says nothing: a new entity is active, an existing one keeps its status.
+        status_word = row.get("status", "").strip()
+        status = STATUS_WORDS.get(status_word, "") if status_word else STATUS_UNSTATED
+        if status_word and not status:
             err("status", _("未知的登记状态"))
         risk = row.get("risk_class", "").strip().upper()[:1]
         if risk and risk not in RiskClass.values:

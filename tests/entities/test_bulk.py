@@ -265,6 +265,70 @@ def test_a_column_the_file_lacks_is_left_alone(code_tables: None, tmp_path: Path
     assert EntityTag.objects.count() == sum(len(r[12].split("、")) for r in rows if r[12])
 
 
+# --- A blank 登记状态 cell ------------------------------------------------------------------------
+STATUS_AT = TEMPLATE_HEADINGS.index("登记状态")
+FIRST_STATUSES = ["吊销", "注销", "撤销", "迁出", "存续", "存续"]
+
+
+def blank_status_files() -> tuple[list[list[str]], list[list[str]]]:
+    """Six entities, four no longer active; then the first five with blank status cells (the second
+    also renamed), the sixth revoked, and two new entities with blank status cells."""
+    rows = registry_rows(8)
+    first = [list(r) for r in rows[:6]]
+    for row, word in zip(first, FIRST_STATUSES, strict=True):
+        row[STATUS_AT] = word
+    second = [list(r) for r in first] + [list(r) for r in rows[6:]]
+    for row in second[:5] + second[6:]:
+        row[STATUS_AT] = ""
+    second[1][1] = "长清区文昌街道改名后的商行"
+    second[5][STATUS_AT] = "吊销"
+    return first, second
+
+
+@pytest.mark.parametrize("fmt", ["utf-8-sig", "xlsx"])
+def test_a_blank_status_cell_keeps_an_existing_entitys_status_and_makes_a_new_one_active(
+    code_tables: None, tmp_path: Path, fmt: str
+) -> None:
+    first, second = blank_status_files()
+    import_entities_file(path=write_file(tmp_path / "a.csv", first, fmt), mode=MODE_ALL)
+    before = registry_state()
+
+    result = import_entities_file(path=write_file(tmp_path / "b.csv", second, fmt), mode=MODE_ALL)
+
+    assert (result.counts.new, result.counts.updated, result.counts.unchanged) == (2, 2, 4)
+    codes = [r[0] for r in second]
+    statuses = dict(Entity.objects.values_list("uscc", "status"))
+    assert [statuses[c] for c in codes] == ["revoked", "deregistered", "cancelled", "moved_out", "active",
+                                            "revoked", "active", "active"]
+    after = registry_state()
+    assert {c for c in before if before[c] != after[c]} == {codes[1], codes[5]}  # updated_at included
+    assert Entity.objects.get(uscc=codes[1]).name == "长清区文昌街道改名后的商行"
+    assert bulk_audits()[-1].changes["unchanged"] == 4
+    # The digest covers the rows as staged: the blank status cells stay blank.
+    validator = validator_from_db()
+    fields = [COLUMNS[h] for h in TEMPLATE_HEADINGS]
+    staged = [copy_line(validator.validate(i + 2, dict(zip(fields, r, strict=True)))[0], True)
+              for i, r in enumerate(second)]
+    assert result.digest == digest_of([line.removesuffix("\n") for line in staged])
+    assert staged[0].split("\t")[9] == ""
+
+
+def test_without_a_status_column_new_entities_are_active_and_existing_ones_keep_theirs(
+    code_tables: None, tmp_path: Path
+) -> None:
+    first, second = blank_status_files()
+    import_entities_file(path=write_file(tmp_path / "a.csv", first), mode=MODE_ALL)
+    keep = [h for h in TEMPLATE_HEADINGS if h != "登记状态"]
+    narrow = [[v for h, v in zip(TEMPLATE_HEADINGS, r, strict=True) if h in keep] for r in second]
+
+    result = import_entities_file(path=write_file(tmp_path / "b.csv", narrow, headings=keep), mode=MODE_ALL)
+
+    assert (result.counts.new, result.counts.updated, result.counts.unchanged) == (2, 1, 5)
+    statuses = dict(Entity.objects.values_list("uscc", "status"))
+    assert [statuses[r[0]] for r in second] == ["revoked", "deregistered", "cancelled", "moved_out", "active",
+                                                "active", "active", "active"]
+
+
 # --- Interrupted runs ----------------------------------------------------------------------------
 @pytest.mark.django_db(transaction=True)
 def test_an_interrupted_run_leaves_the_registry_as_it_was(code_tables: None, tmp_path: Path, monkeypatch: Any) -> None:

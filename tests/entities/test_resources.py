@@ -11,10 +11,12 @@ import io
 
 import pytest
 import tablib
+from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 from stdnum.cn import uscc as stdnum_uscc
 
-from core.models import AuditEntry
+from core import imports
+from core.models import AuditEntry, ImportJob
 from entities.models import Entity, EntityTag
 from entities.resources import EntityResource
 
@@ -111,6 +113,83 @@ def test_a_changed_row_is_an_update_not_a_duplicate() -> None:
     assert result.totals["update"] == 1 and result.totals["new"] == 0
     assert Entity.objects.get(uscc=uscc_for(4)).name == "改名后的公司"
     assert Entity.objects.count() == 5
+
+
+# --- A blank 登记状态 cell: new entities are active, existing ones keep their status ------------
+STATUS_AT = 6  # the 登记状态 column in HEADINGS
+FIRST_STATUSES = ["吊销", "注销", "撤销", "迁出", "存续", "存续"]
+
+
+def blank_status_files() -> tuple[list[list[str]], list[list[str]]]:
+    """A first file of six entities (four of them no longer active) and a second file where the
+    status cells of the first five are blank, the second entity is also renamed, the sixth is
+    revoked, and two new entities have blank status cells."""
+    first = good_rows(len(FIRST_STATUSES))
+    for row, word in zip(first, FIRST_STATUSES, strict=True):
+        row[STATUS_AT] = word
+    second = [list(r) for r in first] + good_rows(8)[6:]
+    for row in second[:5] + second[6:]:
+        row[STATUS_AT] = ""
+    second[1][1] = "改名后的公司"
+    second[5][STATUS_AT] = "吊销"
+    return first, second
+
+
+BLANK_STATUS_EXPECTED = {
+    uscc_for(1): "revoked", uscc_for(2): "deregistered", uscc_for(3): "cancelled", uscc_for(4): "moved_out",
+    uscc_for(5): "active", uscc_for(6): "revoked", uscc_for(7): "active", uscc_for(8): "active",
+}
+BLANK_STATUS_UNCHANGED = [uscc_for(1), uscc_for(3), uscc_for(4), uscc_for(5)]
+
+
+def test_a_blank_status_cell_keeps_an_existing_entitys_status_and_makes_a_new_one_active() -> None:
+    first, second = blank_status_files()
+    EntityResource().import_data(dataset(first), dry_run=False)
+    stamps = dict(Entity.objects.values_list("uscc", "updated_at"))
+
+    result = EntityResource().import_data(dataset(second), dry_run=False)
+
+    assert not result.has_errors() and not result.has_validation_errors(), result.invalid_rows
+    assert (result.totals["new"], result.totals["update"], result.totals["skip"]) == (2, 2, 4)
+    assert dict(Entity.objects.values_list("uscc", "status")) == BLANK_STATUS_EXPECTED
+    assert Entity.objects.get(uscc=uscc_for(2)).name == "改名后的公司"
+    after = dict(Entity.objects.values_list("uscc", "updated_at"))
+    assert {c: after[c] for c in BLANK_STATUS_UNCHANGED} == {c: stamps[c] for c in BLANK_STATUS_UNCHANGED}
+
+
+def test_an_unknown_status_word_is_still_refused() -> None:
+    rows = good_rows(2)
+    rows[1][STATUS_AT] = "歇业"
+    result = EntityResource().import_data(dataset(rows), dry_run=True)
+    assert [r.number for r in result.invalid_rows] == [2]
+    assert "未知的登记状态" in result.invalid_rows[0].error_dict["登记状态"]
+
+
+def test_the_staff_import_keeps_an_existing_entitys_status_on_a_blank_cell(cast, settings, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """The staff pages' import kind (``entities.importers``), previewed and run inline."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    jobs = []
+    for n, rows in enumerate(blank_status_files()):
+        job = imports.import_job_create(kind="entities", department=cast.dept_a, user=cast.alice,
+                                        upload=SimpleUploadedFile(f"r{n}.csv", csv_bytes(rows, "utf-8")),
+                                        mode="all", preview_later=False)
+        imports.import_job_preview(job=job)
+        assert job.status == ImportJob.Status.PREVIEWED, job.errors
+        preview = dict(job.counts)
+        if n == 0:
+            stamps = dict(Entity.objects.values_list("uscc", "updated_at"))  # the preview wrote nothing
+            assert not stamps
+        imports.import_job_confirm(job=job, user=cast.alice, background=False)
+        job.refresh_from_db()
+        assert job.status == ImportJob.Status.DONE and job.counts == preview
+        if n == 0:
+            stamps = dict(Entity.objects.values_list("uscc", "updated_at"))
+        jobs.append(job)
+
+    assert (jobs[1].counts["new"], jobs[1].counts["update"], jobs[1].counts["unchanged"]) == (2, 2, 4)
+    assert dict(Entity.objects.values_list("uscc", "status")) == BLANK_STATUS_EXPECTED
+    after = dict(Entity.objects.values_list("uscc", "updated_at"))
+    assert {c: after[c] for c in BLANK_STATUS_UNCHANGED} == {c: stamps[c] for c in BLANK_STATUS_UNCHANGED}
 
 
 def test_bad_rows_are_refused_with_their_row_number_and_the_validators_reason() -> None:
