@@ -287,11 +287,15 @@ PROJECT_NAME = _("双随机联合抽查平台")
 
 # --- Audit ----------------------------------------------------------------------------------
 # Models written only through save(): verify_audit holds every row equal to its last chained
-# snapshot (the draw records; bulk-written selections and matchings are checked by digest).
+# snapshot (the draw records, the office's letters, issues and schemes; bulk-written selections
+# and matchings are checked by digest).
 AUDIT_SNAPSHOT_MODELS = [
     "inspections.draw", "inspections.drawframe", "inspections.drawevidence", "inspections.substitution",
     # Written by save(), or by a conditional UPDATE that chains the new state right after.
     "inspections.taskcommitment", "inspections.redrawrequest",
+    # The office's records: oversight.letter_services chains each conditional UPDATE, the items'
+    # bulk_create and bulk_update (a draft's items are deleted through the collector: post_delete).
+    "oversight.reminderletter", "oversight.letteritem", "oversight.meetingissue", "oversight.assessmentscheme",
 ]
 # The chain head is published on the public site once a day (Asia/Shanghai) at this hour.
 AUDIT_HEAD_PUBLISH_HOUR = int(os.environ.get("AUDIT_HEAD_PUBLISH_HOUR", "23"))

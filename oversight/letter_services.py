@@ -2,6 +2,10 @@
 
 State is checked first and changed with a conditional UPDATE (two clicks make one change). A
 sent letter is never edited: answers, acknowledgement and escalation fill empty fields once.
+
+An UPDATE (or ``bulk_create``/``bulk_update``) fires no signal, so each write here chains the
+row's new state itself, in the same transaction (``_chain``): ``verify_audit`` holds every row of
+these four models equal to its last chained snapshot (``settings.AUDIT_SNAPSHOT_MODELS``).
 """
 
 from __future__ import annotations
@@ -9,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
@@ -17,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from agencies.models import Department, Role
 from agencies.selectors import users_with_roles
+from core.audit import audit_record, snapshot
 from core.outbox import outbox_enqueue
 from core.services import feed_post
 from core.workdays import add_working_days
@@ -40,6 +45,14 @@ OPEN = (LetterStatus.SENT, LetterStatus.ACKNOWLEDGED)
 
 class OversightError(Exception):
     """A refused action; the message is for the person who asked."""
+
+
+def _chain(obj: models.Model, *, action: str = "update", refresh: bool = True) -> None:
+    """A conditional UPDATE fires no signal: chain the row's state as stored (the UPDATE stays the
+    race guard). Call it inside the transaction that made the change."""
+    if refresh:
+        obj.refresh_from_db()
+    audit_record(action=action, object_type=obj._meta.label_lower, object_id=str(obj.pk), changes=snapshot(obj))
 
 
 def _letter_url(letter: ReminderLetter) -> str:
@@ -75,10 +88,12 @@ def letter_draft_save(
         letter.basis = basis
     created = letter.pk is None
     letter.save()
-    letter.items.all().delete()
+    letter.items.all().delete()  # deleted one by one through the collector: post_delete chains each
     LetterItem.objects.bulk_create(
         [LetterItem(letter=letter, seq=n, text=text, working_days=days) for n, (text, days) in enumerate(cleaned, 1)]
     )
+    for item in letter.items.order_by("seq"):  # bulk_create fires no signal
+        _chain(item, action="create", refresh=False)
     if created:
         LetterEvent.objects.create(letter=letter, action=LetterEvent.Action.DRAFTED, actor=user)
     return letter
@@ -99,7 +114,7 @@ def letter_send(*, letter: ReminderLetter, user: Any, today: dt.date | None = No
         signed_by=user,
     ):
         raise OversightError(_("该提醒函已发出，不能重复签发。"))
-    letter.refresh_from_db()
+    _chain(letter)
     items = list(letter.items.order_by("seq"))
     if not items:
         raise OversightError(_("提醒函至少要有一项改进要求。"))
@@ -107,6 +122,9 @@ def letter_send(*, letter: ReminderLetter, user: Any, today: dt.date | None = No
         due = add_working_days(today, item.working_days)
         item.due, item.due_estimated = due.date, due.estimated
     LetterItem.objects.bulk_update(items, ["due", "due_estimated"])
+    items = list(letter.items.order_by("seq"))  # the items as stored, read back in one query
+    for item in items:  # bulk_update fires no signal
+        _chain(item, refresh=False)
     LetterEvent.objects.create(letter=letter, action=LetterEvent.Action.SENT, actor=user, note=letter.reference)
     lines = [f"{i.seq}. {i.text}（{_('答复期限')} {i.due}）" for i in items]
     feed_post(
@@ -122,6 +140,7 @@ def _acknowledge(letter: ReminderLetter, user: Any) -> bool:
         status=LetterStatus.ACKNOWLEDGED, acknowledged_by=user, acknowledged_at=timezone.now()
     )
     if done:
+        _chain(letter)  # refreshes ``letter``
         LetterEvent.objects.create(letter=letter, action=LetterEvent.Action.ACKNOWLEDGED, actor=user)
     return bool(done)
 
@@ -130,7 +149,6 @@ def _acknowledge(letter: ReminderLetter, user: Any) -> bool:
 def letter_acknowledge(*, letter: ReminderLetter, user: Any) -> ReminderLetter:
     if not _acknowledge(letter, user):
         raise OversightError(_("该提醒函已签收或不在待签收状态。"))
-    letter.refresh_from_db()
     return letter
 
 
@@ -153,15 +171,16 @@ def letter_answer(*, item: LetterItem, user: Any, answer: str, today: dt.date | 
         answer=answer, answered_by=user, answered_at=timezone.now(), answered_on=today
     ):
         raise OversightError(_("该事项已答复，答复不能修改。"))
+    _chain(item)
     LetterEvent.objects.create(letter=letter, action=LetterEvent.Action.ANSWERED, actor=user, note=_("第 %(n)s 项") % {"n": item.seq})
     if not letter.items.filter(answered_at__isnull=True).exists():
-        ReminderLetter.objects.filter(pk=letter.pk, status__in=OPEN).update(status=LetterStatus.ANSWERED, answered_at=timezone.now())
+        if ReminderLetter.objects.filter(pk=letter.pk, status__in=OPEN).update(status=LetterStatus.ANSWERED, answered_at=timezone.now()):
+            _chain(letter)
         LetterEvent.objects.create(letter=letter, action=LetterEvent.Action.COMPLETED, actor=user)
         feed_post(
             recipients=_issuing_side(letter), kind="reminder_letter_answered", url=_letter_url(letter), department=letter.department,
             title=_("%(dept)s 已答复提醒函：%(title)s") % {"dept": letter.department.name, "title": letter.title},
         )
-    item.refresh_from_db()
     return item
 
 
@@ -178,6 +197,7 @@ def letter_escalate(*, letter_id: int, today: dt.date | None = None) -> str:
         return "not overdue"
     if not ReminderLetter.objects.filter(pk=letter.pk, escalated_at__isnull=True).update(escalated_at=timezone.now()):
         return "already escalated"
+    _chain(letter)
     seqs = "、".join(str(i.seq) for i in late)
     LetterEvent.objects.create(letter=letter, action=LetterEvent.Action.ESCALATED, note=_("第 %(seqs)s 项逾期未答复") % {"seqs": seqs})
     department_side = users_with_roles(department=letter.department, roles={Role.DEPT_ADMIN, Role.LIAISON})
@@ -230,7 +250,8 @@ def issue_comment(*, issue: MeetingIssue, user: Any, body: str, department: Depa
         raise OversightError(_("请填写意见。"))
     if not MeetingIssue.objects.filter(pk=issue.pk).exclude(status=IssueStatus.CLOSED).exists():
         raise OversightError(_("该问题已办结。"))
-    MeetingIssue.objects.filter(pk=issue.pk, status=IssueStatus.OPEN).update(status=IssueStatus.DISCUSSING)
+    if MeetingIssue.objects.filter(pk=issue.pk, status=IssueStatus.OPEN).update(status=IssueStatus.DISCUSSING):
+        _chain(issue)
     return IssueComment.objects.create(issue=issue, author=user, department=department, body=body.strip())
 
 
@@ -243,7 +264,7 @@ def issue_resolve(*, issue: MeetingIssue, user: Any, proposal: str) -> MeetingIs
         status=IssueStatus.RESOLVED, proposal=proposal.strip(), resolved_by=user, resolved_at=timezone.now()
     ):
         raise OversightError(_("该问题已提出建议或已办结。"))
-    issue.refresh_from_db()
+    _chain(issue)
     _notify_assignees(issue, _("联席会议问题已提出建议：%(title)s") % {"title": issue.title}, issue.proposal)
     return issue
 
@@ -252,7 +273,7 @@ def issue_resolve(*, issue: MeetingIssue, user: Any, proposal: str) -> MeetingIs
 def issue_close(*, issue: MeetingIssue, user: Any) -> MeetingIssue:
     if not MeetingIssue.objects.filter(pk=issue.pk, status=IssueStatus.RESOLVED).update(status=IssueStatus.CLOSED):
         raise OversightError(_("只有已提出建议的问题才能办结。"))
-    issue.refresh_from_db()
+    _chain(issue)
     return issue
 
 
@@ -265,7 +286,11 @@ def scheme_save(*, user: Any, name: str, weights: dict[str, int], note: str = ""
         raise OversightError(_("权重须为 0 至 100 的整数。"))
     if sum(int(w) for w in weights.values()) <= 0:
         raise OversightError(_("至少一项指标的权重须大于 0。"))
-    AssessmentScheme.objects.select_for_update().filter(is_current=True).update(is_current=False)
+    # The scheme in force, locked; it is retired by a conditional UPDATE, then its state chained.
+    retired = list(AssessmentScheme.objects.select_for_update().filter(is_current=True))
+    if AssessmentScheme.objects.filter(pk__in=[s.pk for s in retired], is_current=True).update(is_current=False):
+        for old in retired:
+            _chain(old)
     scheme = AssessmentScheme.objects.create(name=name.strip(), note=note.strip(), updated_by=user, is_current=True)
     AssessmentWeight.objects.bulk_create(
         [AssessmentWeight(scheme=scheme, kpi=k, weight=int(weights.get(k, 0))) for k in Kpi.values]
